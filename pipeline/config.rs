@@ -1,0 +1,164 @@
+//! The deployment's configuration: a TOML file, or the embedded defaults that
+//! work in the current folder. Relative paths resolve against the folder of
+//! the configuration file (the current folder for the defaults).
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The configuration a fresh checkout runs with. Shown in the README.
+pub const DEFAULT_TOML: &str = r#"# wmo-monitor configuration (the embedded default)
+gemeente = "0193"          # CBS code of the municipality whose messages are ours
+
+[paths]
+inbox = "inbox"            # where providers' and teams' files arrive
+reference = "reference"    # reference CSVs, loaded as snapshots when they change
+data = "data"              # the Parquet lake (data/lake) and its key
+out = "out"                # reports and the mail outbox
+archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweigerd/)
+
+# The pseudonymisation secret comes from WMO_MONITOR_PSEUDONYM_KEY, or from a
+# key file named here; `wmo-monitor demo` creates data/pseudonym.key.
+# pseudonym_key_file = "/etc/wmo-monitor/pseudonym.key"
+
+[ingest]
+batch_megabytes = 64       # input committed to the lake at once
+"#;
+
+/// Environment variable holding the pseudonymisation secret.
+pub const KEY_ENV: &str = "WMO_MONITOR_PSEUDONYM_KEY";
+/// Name of the key file `demo` writes into the data folder.
+pub const DEMO_KEY_FILE: &str = "pseudonym.key";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub gemeente: String,
+    pub paths: Paths,
+    pub pseudonym_key_file: Option<PathBuf>,
+    pub batch_bytes: u64,
+    /// Where the configuration came from, for messages.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub inbox: PathBuf,
+    pub reference: PathBuf,
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub archive: PathBuf,
+}
+
+impl Paths {
+    pub fn lake(&self) -> PathBuf {
+        self.data.join("lake")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    gemeente: Option<String>,
+    paths: Option<PathsFile>,
+    pseudonym_key_file: Option<PathBuf>,
+    ingest: Option<IngestFile>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PathsFile {
+    inbox: Option<PathBuf>,
+    reference: Option<PathBuf>,
+    data: Option<PathBuf>,
+    out: Option<PathBuf>,
+    archive: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct IngestFile {
+    batch_megabytes: Option<u64>,
+}
+
+impl Config {
+    /// Reads `path`, or the embedded defaults (relative to the current folder)
+    /// when there is none.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| Error::ConfigRead { path: path.to_path_buf(), source })?;
+                let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let base = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base };
+                Self::parse(&text, &base, &path.display().to_string())
+            }
+            None => Self::parse(DEFAULT_TOML, Path::new("."), "the embedded defaults"),
+        }
+    }
+
+    /// Parses configuration text; relative paths resolve against `base`.
+    pub fn parse(text: &str, base: &Path, origin: &str) -> Result<Config> {
+        let invalid = |message: String| Error::ConfigInvalid { path: origin.to_string(), message };
+        let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.message().to_string()))?;
+        let defaults: ConfigFile =
+            toml::from_str(DEFAULT_TOML).map_err(|e| invalid(format!("embedded defaults: {e}")))?;
+        let default_paths = defaults.paths.unwrap_or_default();
+        let paths = file.paths.unwrap_or_default();
+        let pick = |own: Option<PathBuf>, fallback: Option<PathBuf>, name: &str| -> Result<PathBuf> {
+            let chosen = own.or(fallback).ok_or_else(|| invalid(format!("paths.{name} is missing")))?;
+            Ok(if chosen.is_absolute() { chosen } else { base.join(chosen) })
+        };
+        let gemeente = file.gemeente.or(defaults.gemeente).unwrap_or_default();
+        if gemeente.len() != 4 || !gemeente.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(format!("gemeente must be a 4-digit CBS code, not {gemeente:?}")));
+        }
+        let batch_megabytes = file
+            .ingest
+            .and_then(|i| i.batch_megabytes)
+            .or(defaults.ingest.and_then(|i| i.batch_megabytes))
+            .unwrap_or(64)
+            .max(1);
+        Ok(Config {
+            gemeente,
+            paths: Paths {
+                inbox: pick(paths.inbox, default_paths.inbox, "inbox")?,
+                reference: pick(paths.reference, default_paths.reference, "reference")?,
+                data: pick(paths.data, default_paths.data, "data")?,
+                out: pick(paths.out, default_paths.out, "out")?,
+                archive: pick(paths.archive, default_paths.archive, "archive")?,
+            },
+            pseudonym_key_file: file
+                .pseudonym_key_file
+                .map(|p| if p.is_absolute() { p } else { base.join(p) }),
+            batch_bytes: batch_megabytes * 1024 * 1024,
+            origin: origin.to_string(),
+        })
+    }
+
+    /// The pseudonymisation secret: the environment first, then the key file
+    /// named in the configuration, then the one `demo` wrote into the data
+    /// folder.
+    pub fn pseudonym_key(&self) -> Result<Vec<u8>> {
+        if let Ok(value) = std::env::var(KEY_ENV) {
+            let value = value.trim();
+            if !value.is_empty() {
+                return checked_key(value.as_bytes().to_vec(), format!("in {KEY_ENV}"));
+            }
+        }
+        let demo_key = self.paths.data.join(DEMO_KEY_FILE);
+        let file = match &self.pseudonym_key_file {
+            Some(file) => file.clone(),
+            None if demo_key.exists() => demo_key,
+            None => return Err(Error::NoPseudonymKey),
+        };
+        let text = std::fs::read_to_string(&file).map_err(Error::io("cannot read the key file", &file))?;
+        checked_key(text.trim().as_bytes().to_vec(), format!("in {}", file.display()))
+    }
+}
+
+fn checked_key(key: Vec<u8>, origin: String) -> Result<Vec<u8>> {
+    if key.len() < 16 {
+        return Err(Error::PseudonymKeyTooShort { origin });
+    }
+    Ok(key)
+}

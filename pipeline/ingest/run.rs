@@ -1,0 +1,345 @@
+//! The ingest run: list the new files, load each through its source, and
+//! commit them to the lake in batches, each all or nothing. Inbox files move
+//! to the archive only after their batch is committed, so a crash leaves
+//! them in the inbox for the next run; their content hash keeps them from
+//! being counted twice.
+
+use super::recognise::{self, UNKNOWN};
+use super::rules;
+use super::source::{Context, Loaded};
+use super::summary::IngestSummary;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::{Lake, LoadedFile, Table, TableBuffer, Value};
+use crate::privacy::{self, Pseudonymiser};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub show_progress: bool,
+    /// Test hook: stop with an error right after the first table part of
+    /// the first batch is in place, as a crash would.
+    #[doc(hidden)]
+    pub fail_after_first_table_write: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Reference,
+    Inbox,
+}
+
+struct Candidate {
+    origin: Origin,
+    path: PathBuf,
+    /// Relative to its folder, with `/`.
+    relative: String,
+    size: u64,
+}
+
+/// Where in the archive a file goes after its batch.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Loaded,
+    PartlyLoaded,
+    Rejected,
+    Duplicate,
+}
+
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Outcome::Loaded => "geladen",
+            Outcome::PartlyLoaded => "gedeeltelijk",
+            Outcome::Rejected => "geweigerd",
+            Outcome::Duplicate => "dubbel",
+        }
+    }
+
+    fn archive_folder(self) -> &'static str {
+        match self {
+            Outcome::Loaded | Outcome::PartlyLoaded => "geladen",
+            Outcome::Rejected => "geweigerd",
+            Outcome::Duplicate => "dubbel",
+        }
+    }
+}
+
+struct Batch {
+    load_id: i64,
+    buffers: BTreeMap<Table, TableBuffer>,
+    moves: Vec<(PathBuf, PathBuf)>,
+    bytes: u64,
+}
+
+impl Batch {
+    fn new(load_id: i64) -> Batch {
+        Batch { load_id, buffers: BTreeMap::new(), moves: Vec::new(), bytes: 0 }
+    }
+
+    fn push(&mut self, table: Table, row: &[Value], lineage: &[Value]) -> Result<()> {
+        self.buffers.entry(table).or_insert_with(|| TableBuffer::new(table)).push(row, lineage)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
+    }
+
+    fn commit(mut self, lake: &Lake, hook: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        let mut parts = Vec::new();
+        for (table, buffer) in &mut self.buffers {
+            parts.push((*table, buffer.finish()?));
+        }
+        lake.commit(self.load_id, parts, hook)?;
+        tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
+        for (from, to) in &self.moves {
+            move_file(from, to)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let pseudonymiser = Pseudonymiser::new(&config.pseudonym_key()?);
+    let context = Context { gemeente: &config.gemeente, pseudonymiser: &pseudonymiser };
+    let lake = Lake::open(&config.paths.lake())?;
+    let _lock = lake.lock()?;
+    let mut summary = IngestSummary { batches_rolled_back: lake.recover()? as u64, ..IngestSummary::default() };
+    if summary.batches_rolled_back > 0 {
+        tracing::warn!(batches = summary.batches_rolled_back, "rolled back what an interrupted run left unfinished");
+    }
+    let mut known = lake.loaded_files()?;
+
+    let mut candidates = list_files(&config.paths.reference, Origin::Reference)?;
+    candidates.extend(list_files(&config.paths.inbox, Origin::Inbox)?);
+    let bar = crate::progress::bar(candidates.iter().map(|c| c.size).sum(), "ingest", options.show_progress);
+
+    let mut failed_once = false;
+    let mut hook = || {
+        if options.fail_after_first_table_write && !failed_once {
+            failed_once = true;
+            return Err(Error::TestHookAbort);
+        }
+        Ok(())
+    };
+    let mut batch = Batch::new(lake.next_load_id()?);
+    for candidate in &candidates {
+        ingest_file(candidate, config, &context, &mut known, &mut batch, &mut summary)?;
+        bar.inc(candidate.size);
+        if batch.bytes >= config.batch_bytes {
+            let next = batch.load_id + 1;
+            std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
+        }
+    }
+    if !batch.is_empty() {
+        batch.commit(&lake, &mut hook)?;
+    }
+    bar.finish_and_clear();
+    remove_empty_folders(&config.paths.inbox);
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn ingest_file(
+    candidate: &Candidate,
+    config: &Config,
+    context: &Context,
+    known: &mut HashMap<[u8; 32], LoadedFile>,
+    batch: &mut Batch,
+    summary: &mut IngestSummary,
+) -> Result<()> {
+    let bytes = fs::read(&candidate.path).map_err(Error::io("cannot read", &candidate.path))?;
+    let hash: [u8; 32] = Sha256::digest(&bytes).into();
+    let hash_hex = hex::encode(hash);
+    let folder = match candidate.origin {
+        Origin::Reference => "reference",
+        Origin::Inbox => "inbox",
+    };
+    // File names may carry a BSN; the lake never does.
+    let bestand = privacy::mask_bsn_like(&format!("{folder}/{}", candidate.relative));
+    let now = Utc::now();
+
+    if let Some(seen) = known.get(&hash) {
+        match candidate.origin {
+            Origin::Reference => summary.reference_unchanged += 1,
+            Origin::Inbox if *seen.bestand == bestand => {
+                // Loaded by a run that stopped before archiving it.
+                move_file(&candidate.path, &archive_path(config, candidate, Outcome::Loaded, &hash_hex))?;
+                summary.archived_after_interruption += 1;
+            }
+            Origin::Inbox => {
+                tracing::info!(bestand = %bestand, first_seen_as = %seen.bestand, "duplicate skipped");
+                let row = laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), &seen.soort, [0, 0, 0], Outcome::Duplicate, now);
+                batch.push(Table::Laadlog, &row, &[])?;
+                batch.moves.push((candidate.path.clone(), archive_path(config, candidate, Outcome::Duplicate, &hash_hex)));
+                summary.duplicates_skipped += 1;
+            }
+        }
+        return Ok(());
+    }
+
+    let (kind, loaded) = match recognise::decode(&bytes) {
+        Ok(text) => recognise::load(&text, context),
+        Err(message) => (UNKNOWN, Loaded::rejected_file(&rules::FILE_ENCODING, "file".into(), message, "")),
+    };
+    let outcome = if loaded.file_rejected || (loaded.rows.is_empty() && !loaded.rejects.is_empty()) {
+        Outcome::Rejected
+    } else if loaded.rejects.is_empty() {
+        Outcome::Loaded
+    } else {
+        Outcome::PartlyLoaded
+    };
+
+    let lineage = [Value::Int(batch.load_id), Value::Text(hash_hex.clone())];
+    for (table, row) in &loaded.rows {
+        batch.push(*table, row, &lineage)?;
+        *summary.records.entry(table.name()).or_default() += 1;
+    }
+    for reject in &loaded.rejects {
+        let message = privacy::mask_bsn_like(&reject.message);
+        if matches!(outcome, Outcome::Rejected) && loaded.file_rejected {
+            tracing::warn!(bestand = %bestand, rule = reject.rule.id, "file rejected: {message}");
+        }
+        let row = [
+            Value::Int(batch.load_id),
+            bestand.clone().into(),
+            hash_hex.clone().into(),
+            kind.into(),
+            reject.location.clone().into(),
+            reject.rule.id.into(),
+            message.into(),
+            privacy::scrub(&reject.raw).into(),
+            Value::Timestamp(now),
+        ];
+        batch.push(Table::Quarantaine, &row, &[])?;
+        *summary.quarantined.entry(reject.rule.id).or_default() += 1;
+    }
+    for warning in &loaded.warnings {
+        *summary.warnings.entry(warning.id).or_default() += 1;
+    }
+    let counts = [loaded.rows.len(), loaded.rejects.len(), loaded.warnings.len()];
+    let row = laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now);
+    batch.push(Table::Laadlog, &row, &[])?;
+
+    match outcome {
+        Outcome::Loaded => summary.files_loaded += 1,
+        Outcome::PartlyLoaded => summary.files_partly_loaded += 1,
+        Outcome::Rejected | Outcome::Duplicate => summary.files_rejected += 1,
+    }
+    if kind.starts_with("wmo") {
+        summary.xml_bytes += bytes.len() as u64;
+    }
+    summary.bytes += bytes.len() as u64;
+    batch.bytes += bytes.len() as u64;
+    known.insert(hash, LoadedFile { bestand: Arc::from(bestand.as_str()), soort: Arc::from(kind) });
+    if candidate.origin == Origin::Inbox {
+        batch.moves.push((candidate.path.clone(), archive_path(config, candidate, outcome, &hash_hex)));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn laadlog_row(
+    load_id: i64,
+    bestand: &str,
+    hash: &str,
+    bytes: usize,
+    kind: &str,
+    [loaded, rejected, warnings]: [usize; 3],
+    outcome: Outcome,
+    now: chrono::DateTime<Utc>,
+) -> Vec<Value> {
+    vec![
+        Value::Int(load_id),
+        bestand.into(),
+        hash.into(),
+        Value::Int(bytes as i64),
+        kind.into(),
+        Value::Int(loaded as i64),
+        Value::Int(rejected as i64),
+        Value::Int(warnings as i64),
+        outcome.name().into(),
+        Value::Timestamp(now),
+    ]
+}
+
+fn archive_path(config: &Config, candidate: &Candidate, outcome: Outcome, hash_hex: &str) -> PathBuf {
+    let target = config.paths.archive.join(outcome.archive_folder()).join(&candidate.relative);
+    if !target.exists() {
+        return target;
+    }
+    // Another file of the same name was archived before: keep both.
+    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{}", &hash_hex[..12]));
+    target.with_file_name(name)
+}
+
+fn move_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).map_err(Error::io("cannot create the archive folder", parent))?;
+    }
+    if fs::rename(from, to).is_err() {
+        // Another file system: copy, then remove the original.
+        fs::copy(from, to).map_err(Error::io("cannot archive", from))?;
+        fs::remove_file(from).map_err(Error::io("cannot remove the archived", from))?;
+    }
+    Ok(())
+}
+
+/// Every file under `root`, sorted by path; hidden files and spreadsheet lock
+/// files are left alone. A missing folder holds nothing.
+fn list_files(root: &Path, origin: Origin) -> Result<Vec<Candidate>> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("cannot list", &folder)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(Error::io("cannot list", &folder))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name.starts_with("~$") {
+                continue;
+            }
+            let path = entry.path();
+            let meta = entry.metadata().map_err(Error::io("cannot read", &path))?;
+            if meta.is_dir() {
+                folders.push(path);
+            } else if meta.is_file() {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                found.push(Candidate { origin, path, relative, size: meta.len() });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(found)
+}
+
+/// Month folders the archive emptied are removed; the inbox itself stays.
+fn remove_empty_folders(root: &Path) {
+    let Ok(entries) = fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_empty_folders(&path);
+            // Fails, as it should, when something is still in it.
+            let _ = fs::remove_dir(&path);
+        }
+    }
+}
