@@ -38,6 +38,8 @@ enum Command {
     },
     /// Print the configuration in effect.
     Config,
+    /// List the lake's tables and columns with a one-line description each (Markdown).
+    Tables,
 }
 
 fn main() -> ExitCode {
@@ -77,6 +79,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 println!("The lake is in {}; query it with any Parquet reader.", config.paths.lake().display());
             }
         }
+        Command::Tables => print!("{}", wmo_monitor::lake::schema::markdown()),
         Command::Config => {
             println!("configuration: {}", config.origin);
             println!("gemeente: {}", config.gemeente);

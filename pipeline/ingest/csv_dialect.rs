@@ -192,6 +192,15 @@ pub fn load(
                 if record.iter().all(|cell| cell.trim().is_empty()) {
                     continue;
                 }
+                if record.len() != header.len() {
+                    loaded.rejects.push(Reject {
+                        rule: &rules::CSV_SHAPE,
+                        location: format!("line {}", record.position().map_or(line, |p| p.line())),
+                        message: format!("the line has {} cells where the header has {}", record.len(), header.len()),
+                        raw: record.iter().collect::<Vec<_>>().join(&(delimiter as char).to_string()),
+                    });
+                    continue;
+                }
                 let row = Row { record: &record, columns: &columns };
                 match read_row(&row, context) {
                     Ok(values) => loaded.rows.push((spec.table, values)),

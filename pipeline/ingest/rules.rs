@@ -37,5 +37,5 @@ rules! {
     CSV_COLUMNS = "CSV-01", "required columns are missing from the header";
     CSV_SCORE = "CSV-02", "a score or grade is out of its range (1-5 or 9 for v01-v08, 1-10 for rapportcijfer)";
     CSV_VALUE = "CSV-03", "a cell holds a value that is not one of the known values";
-    CSV_SHAPE = "CSV-04", "the line cannot be read as CSV";
+    CSV_SHAPE = "CSV-04", "a line cannot be read as CSV or has another number of cells than the header";
 }

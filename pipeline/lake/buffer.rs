@@ -72,7 +72,7 @@ impl ColumnBuilder {
             ColumnType::Money => ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(18, 2).unwrap_or_default(), 2),
             ColumnType::Grade => ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(4, 1).unwrap_or_default(), 1),
             ColumnType::Timestamp => {
-                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00"))
             }
         }
     }

@@ -25,7 +25,7 @@ impl ColumnType {
             ColumnType::Int => DataType::Int64,
             ColumnType::Money => DataType::Decimal128(18, 2),
             ColumnType::Grade => DataType::Decimal128(4, 1),
-            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
         }
     }
 }
@@ -341,4 +341,33 @@ impl Table {
             _ => self.def().columns.len() - 2,
         }
     }
+}
+
+impl ColumnType {
+    fn label(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Date => "date",
+            ColumnType::Int => "integer",
+            ColumnType::Money => "decimal(18,2), euro",
+            ColumnType::Grade => "decimal(4,1)",
+            ColumnType::Timestamp => "timestamp, UTC",
+        }
+    }
+}
+
+/// Every lake table as Markdown: what `wmo-monitor tables` prints and the
+/// README shows.
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for table in Table::ALL {
+        let def = table.def();
+        out.push_str(&format!("#### `{}`\n\n{}.\n\n| column | type | description |\n|---|---|---|\n", def.name, def.doc));
+        for column in def.columns {
+            let empty = if column.nullable { "; may be empty" } else { "" };
+            out.push_str(&format!("| `{}` | {}{empty} | {} |\n", column.name, column.ty.label(), column.doc));
+        }
+        out.push('\n');
+    }
+    out
 }

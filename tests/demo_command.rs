@@ -1,0 +1,111 @@
+//! The `wmo-monitor` binary as a user runs it.
+
+use crate::support::read_table;
+use std::path::Path;
+use std::process::Command;
+use wmo_monitor::demo::population::Population;
+use wmo_monitor::demo::Tariffs;
+
+fn wmo_monitor(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_wmo-monitor"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove(wmo_monitor::config::KEY_ENV)
+        .output()
+        .expect("the binary runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let name = path.strip_prefix(root).expect("below root").to_string_lossy().into_owned();
+                files.push((name, std::fs::read(&path).expect("readable")));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_same_seed_writes_the_same_files() {
+    let (a, b, c) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    for (dir, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
+        let (ok, _, stderr) = wmo_monitor(dir.path(), &["--quiet", "demo", "--no-ingest", "--clients", "40", "--seed", seed]);
+        assert!(ok, "{stderr}");
+    }
+    let inbox_a = tree(&a.path().join("inbox"));
+    assert!(inbox_a.len() > 100, "a demo inbox of {} files", inbox_a.len());
+    assert_eq!(inbox_a, tree(&b.path().join("inbox")));
+    assert_eq!(tree(&a.path().join("reference")), tree(&b.path().join("reference")));
+    assert_ne!(inbox_a, tree(&c.path().join("inbox")));
+}
+
+#[test]
+fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--quiet", "demo", "--clients", "120"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Created a random pseudonymisation key"), "{stdout}");
+    assert!(stdout.contains("Ingest finished"), "{stdout}");
+    assert!(stdout.contains("quarantined per rule: BSN-01"), "the demo has a few typing errors in BSNs: {stdout}");
+
+    let key = dir.path().join("data/pseudonym.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).expect("key").permissions().mode() & 0o777, 0o600);
+    }
+    let lake = dir.path().join("data/lake");
+    let laadlog = read_table(&lake.join("laadlog"));
+    assert!(laadlog.len() > 500);
+    assert!(read_table(&lake.join("declaratieregels")).len() > 2000);
+    assert_eq!(read_table(&lake.join("aanbieders")).len(), 113);
+    assert!(std::fs::read_dir(dir.path().join("inbox")).expect("inbox").next().is_none(), "every inbox file was archived");
+
+    // No demo BSN anywhere in the data folder.
+    let population = Population::new(2019, 120, Tariffs::embedded().expect("tariffs"));
+    let bsns: Vec<String> = (0..120).map(|i| population.bsn(i)).collect();
+    for (name, bytes) in tree(&dir.path().join("data")) {
+        let text = String::from_utf8_lossy(&bytes);
+        for bsn in &bsns {
+            assert!(!text.contains(bsn.as_str()), "BSN in {name}");
+        }
+    }
+
+    let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--quiet", "ingest"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("0 new files"), "{stdout}");
+    assert!(stdout.contains("5 reference files unchanged"), "{stdout}");
+    assert_eq!(read_table(&lake.join("laadlog")).len(), laadlog.len());
+}
+
+#[test]
+fn a_config_file_sets_gemeente_and_paths_relative_to_itself() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::create_dir(dir.path().join("etc")).expect("etc");
+    std::fs::write(
+        dir.path().join("etc/wmo.toml"),
+        "gemeente = \"0363\"\n[paths]\ninbox = \"../in\"\nreference = \"../ref\"\ndata = \"/tmp/wmo-data\"\nout = \"../out\"\n",
+    )
+    .expect("config");
+    let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--config", "etc/wmo.toml", "config"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("gemeente: 0363"), "{stdout}");
+    assert!(stdout.contains("inbox: etc/../in"), "{stdout}");
+    assert!(stdout.contains("data: /tmp/wmo-data"), "{stdout}");
+    assert!(stdout.contains("archive: etc/archive"), "the default archive sits beside the config: {stdout}");
+
+    std::fs::write(dir.path().join("bad.toml"), "gemeente = \"Zwolle\"\n").expect("config");
+    let (ok, _, stderr) = wmo_monitor(dir.path(), &["--config", "bad.toml", "ingest"]);
+    assert!(!ok);
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear sentence: {stderr}");
+    assert!(stderr.contains("gemeente must be a 4-digit CBS code"), "{stderr}");
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what the tests need, then runs
+# them. CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# DuckDB reads the lake as a second, independent Parquet reader.
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb
+fi
+
+cargo test --locked "$@"
