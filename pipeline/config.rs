@@ -127,9 +127,7 @@ impl Config {
                 out: pick(paths.out, default_paths.out, "out")?,
                 archive: pick(paths.archive, default_paths.archive, "archive")?,
             },
-            pseudonym_key_file: file
-                .pseudonym_key_file
-                .map(|p| if p.is_absolute() { p } else { base.join(p) }),
+            pseudonym_key_file: file.pseudonym_key_file.map(|p| if p.is_absolute() { p } else { base.join(p) }),
             batch_bytes: batch_megabytes * 1024 * 1024,
             origin: origin.to_string(),
         })

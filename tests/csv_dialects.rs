@@ -54,7 +54,13 @@ fn reference_dialects_load_identically() {
 #[test]
 fn decimal_comma_and_thousands_separators_are_read_exactly() {
     use wmo_monitor::ingest::csv_dialect::parse_decimal;
-    for (text, expected) in [("14950000,00", "14950000.00"), ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("7,5", "7.5"), ("260", "260")] {
+    for (text, expected) in [
+        ("14950000,00", "14950000.00"),
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("7,5", "7.5"),
+        ("260", "260"),
+    ] {
         assert_eq!(parse_decimal(text).map(|d| d.to_string()), Some(expected.to_string()), "{text}");
     }
     assert_eq!(parse_decimal("1,2,3"), None);

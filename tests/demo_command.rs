@@ -3,8 +3,8 @@
 use crate::support::read_table;
 use std::path::Path;
 use std::process::Command;
-use wmo_monitor::demo::population::Population;
 use wmo_monitor::demo::Tariffs;
+use wmo_monitor::demo::population::Population;
 
 fn wmo_monitor(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_wmo-monitor"))
@@ -13,7 +13,11 @@ fn wmo_monitor(dir: &Path, args: &[&str]) -> (bool, String, String) {
         .env_remove(wmo_monitor::config::KEY_ENV)
         .output()
         .expect("the binary runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
@@ -36,9 +40,11 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_same_seed_writes_the_same_files() {
-    let (a, b, c) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let (a, b, c) =
+        (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     for (dir, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
-        let (ok, _, stderr) = wmo_monitor(dir.path(), &["--quiet", "demo", "--no-ingest", "--clients", "40", "--seed", seed]);
+        let (ok, _, stderr) =
+            wmo_monitor(dir.path(), &["--quiet", "demo", "--no-ingest", "--clients", "40", "--seed", seed]);
         assert!(ok, "{stderr}");
     }
     let inbox_a = tree(&a.path().join("inbox"));
@@ -68,7 +74,10 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
     assert!(laadlog.len() > 500);
     assert!(read_table(&lake.join("declaratieregels")).len() > 2000);
     assert_eq!(read_table(&lake.join("aanbieders")).len(), 113);
-    assert!(std::fs::read_dir(dir.path().join("inbox")).expect("inbox").next().is_none(), "every inbox file was archived");
+    assert!(
+        std::fs::read_dir(dir.path().join("inbox")).expect("inbox").next().is_none(),
+        "every inbox file was archived"
+    );
 
     // No demo BSN anywhere in the data folder.
     let population = Population::new(2019, 120, Tariffs::embedded().expect("tariffs"));

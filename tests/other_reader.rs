@@ -19,13 +19,7 @@ for t in tables:
     print(t, n)
 "#;
     let tables: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&lake)
-        .args(&tables)
-        .output()
-        .expect("python3 runs");
+    let output = Command::new("python3").arg("-c").arg(script).arg(&lake).args(&tables).output().expect("python3 runs");
     assert!(
         output.status.success(),
         "DuckDB could not read the lake (install it with `pip install duckdb`): {}",

@@ -7,8 +7,17 @@ use wmo_monitor::lake::Table;
 
 /// Everything personal the fixtures below contain.
 const PERSONAL: &[&str] = &[
-    "999911144", "999925994", "999988116", "999911145", "999925995", "Vermeulen", "Dorpsstraat", "Postbusweg", "1982-07-05",
-    "Joëlle", "8031LW",
+    "999911144",
+    "999925994",
+    "999988116",
+    "999911145",
+    "999925995",
+    "Vermeulen",
+    "Dorpsstraat",
+    "Postbusweg",
+    "1982-07-05",
+    "Joëlle",
+    "8031LW",
 ];
 
 fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
@@ -23,10 +32,20 @@ fn no_input_bsn_name_address_or_birth_date_reaches_the_data_folder() {
     let deployment = Deployment::new().with_all_fixtures();
     // Bad input too: its raw text goes to quarantine, masked.
     deployment.inbox("wmo301-999911144.xml", fixture_text("inbox/wmo301.xml").replace("999911144", "999911145"));
-    deployment.inbox("broken.xml", fixture_text("inbox/wmo301.xml").replace("</Naam>", "</Nam>").replace("TW00000117", "TW2"));
-    deployment.inbox("bad-date.xml", fixture_text("inbox/wmo301.xml").replace("1982-07-05", "1982-07-35").replace("TW00000117", "TW3"));
-    deployment.inbox("survey-bad.csv", fixture_text("inbox/evaluaties.csv").replace("999925994,2019-03-01", "999925995,2019-03-01"));
-    deployment.inbox("d.xml", fixture_text("inbox/wmo323.xml").replace("999925994", "999925995").replace("DN201904A", "DN2"));
+    deployment.inbox(
+        "broken.xml",
+        fixture_text("inbox/wmo301.xml").replace("</Naam>", "</Nam>").replace("TW00000117", "TW2"),
+    );
+    deployment.inbox(
+        "bad-date.xml",
+        fixture_text("inbox/wmo301.xml").replace("1982-07-05", "1982-07-35").replace("TW00000117", "TW3"),
+    );
+    deployment.inbox(
+        "survey-bad.csv",
+        fixture_text("inbox/evaluaties.csv").replace("999925994,2019-03-01", "999925995,2019-03-01"),
+    );
+    deployment
+        .inbox("d.xml", fixture_text("inbox/wmo323.xml").replace("999925994", "999925995").replace("DN201904A", "DN2"));
     let summary = deployment.ingest();
     assert!(summary.quarantined.values().sum::<u64>() >= 5, "the bad files were quarantined: {summary}");
 
@@ -54,7 +73,11 @@ fn no_input_bsn_name_address_or_birth_date_reaches_the_data_folder() {
     }
     // What quarantine keeps is still useful: the record, masked.
     let quarantine = deployment.table(Table::Quarantaine);
-    assert!(quarantine.iter().any(|r| r["ruwe_tekst"].as_deref().is_some_and(|t| t.contains("<Bsn>***</Bsn>") && t.contains("3169899"))));
+    assert!(
+        quarantine
+            .iter()
+            .any(|r| r["ruwe_tekst"].as_deref().is_some_and(|t| t.contains("<Bsn>***</Bsn>") && t.contains("3169899")))
+    );
 }
 
 #[test]
@@ -65,7 +88,7 @@ fn without_a_key_ingest_refuses_with_a_clear_message() {
     if std::env::var_os(wmo_monitor::config::KEY_ENV).is_some() {
         return; // a key in the environment is a key
     }
-    let error = wmo_monitor::ingest::ingest(&config, &Default::default()).err().expect("refused");
+    let error = wmo_monitor::ingest::ingest(&config, &Default::default()).expect_err("refused");
     assert!(error.to_string().contains("WMO_MONITOR_PSEUDONYM_KEY"), "{error}");
 }
 

@@ -6,7 +6,11 @@ const README: &str = include_str!("../README.md");
 fn readme_shows_the_lake_schema_as_the_tables_command_prints_it() {
     let begin = README.find("<!-- tables:begin -->\n").expect("begin marker") + "<!-- tables:begin -->\n".len();
     let end = README.find("<!-- tables:end -->").expect("end marker");
-    assert_eq!(&README[begin..end], wmo_monitor::lake::schema::markdown(), "run `wmo-monitor tables` and paste it into the README");
+    assert_eq!(
+        &README[begin..end],
+        wmo_monitor::lake::schema::markdown(),
+        "run `wmo-monitor tables` and paste it into the README"
+    );
 }
 
 #[test]

@@ -71,7 +71,14 @@ fn wmo323_gives_one_signed_row_per_prestatie() {
     let rows = deployment.table(Table::Declaratieregels);
     let summary: Vec<(String, String, String, String)> = rows
         .iter()
-        .map(|r| (value(r, "referentienummer"), value(r, "bedrag"), value(r, "debet_credit"), value(r, "vorig_referentienummer")))
+        .map(|r| {
+            (
+                value(r, "referentienummer"),
+                value(r, "bedrag"),
+                value(r, "debet_credit"),
+                value(r, "vorig_referentienummer"),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -149,7 +156,10 @@ fn reference_files_load_as_snapshots_in_their_dialects() {
     // An unchanged reference file is not loaded again; a changed one is a new snapshot.
     deployment.ingest();
     assert_eq!(deployment.table(Table::Wijken).len(), 2);
-    deployment.reference("wijken.csv", "postcode4,wijk,stadsdeel\n8011,Binnenstad,Stad\n8031,Stadshagen,West\n8041,Ittersum,Zuid\n");
+    deployment.reference(
+        "wijken.csv",
+        "postcode4,wijk,stadsdeel\n8011,Binnenstad,Stad\n8031,Stadshagen,West\n8041,Ittersum,Zuid\n",
+    );
     deployment.ingest();
     let districts = deployment.table(Table::Wijken);
     assert_eq!(districts.len(), 5);

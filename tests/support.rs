@@ -57,7 +57,11 @@ impl Deployment {
                 let entry = entry.expect("entry");
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let content = std::fs::read(entry.path()).expect("read");
-                if folder == "inbox" { self.inbox(&name, content); } else { self.reference(&name, content); }
+                if folder == "inbox" {
+                    self.inbox(&name, content);
+                } else {
+                    self.reference(&name, content);
+                }
             }
         }
         self

@@ -20,46 +20,187 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { rule: "BESTAND-01", name: "x.xml", input: Input::Bytes(b"<?xml version=\"1.0\"?><Bericht>\xff\xfe</Bericht>"), whole_file: true },
+    Case {
+        rule: "BESTAND-01",
+        name: "x.xml",
+        input: Input::Bytes(b"<?xml version=\"1.0\"?><Bericht>\xff\xfe</Bericht>"),
+        whole_file: true,
+    },
     Case { rule: "BESTAND-01", name: "empty.csv", input: Input::Bytes(b"  \n"), whole_file: true },
     Case { rule: "BESTAND-02", name: "x.csv", input: Input::Bytes(b"kolom_a;kolom_b\n1;2\n"), whole_file: true },
-    Case { rule: "XML-01", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("</ToegewezenProducten>", "</ToegewezenProduct>")]), whole_file: true },
-    Case { rule: "XML-02", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("iwmo/3_2/wmo301", "iwmo/3_1/wmo301")]), whole_file: true },
-    Case { rule: "HDR-01", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("<BerichtCode>414<", "<BerichtCode>415<")]), whole_file: true },
-    Case { rule: "HDR-02", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("<Afzender>0193<", "<Afzender>0200<")]), whole_file: true },
-    Case { rule: "AGB-01", name: "x.xml", input: Input::Changed("inbox/wmo305.xml", &[("<wmo305:Afzender>75284015<", "<wmo305:Afzender>7528401<")]), whole_file: true },
-    Case { rule: "AGB-01", name: "x.csv", input: Input::Changed("inbox/evaluaties.csv", &[("3169933,75284015", "3169933,7528401X")]), whole_file: false },
-    Case { rule: "VERPLICHT-01", name: "x.xml", input: Input::Changed("inbox/wmo305.xml", &[("<wmo305:ToewijzingNummer>3169899</wmo305:ToewijzingNummer>", "")]), whole_file: false },
-    Case { rule: "BSN-01", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("999911144", "999911145")]), whole_file: false },
-    Case { rule: "BSN-01", name: "x.csv", input: Input::Changed("inbox/clientervaring.csv", &[("999925994", "999925995")]), whole_file: false },
-    Case { rule: "DATUM-01", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("<Ingangsdatum>2019-02-01<", "<Ingangsdatum>2019-02-30<")]), whole_file: false },
-    Case { rule: "DATUM-01", name: "x.csv", input: Input::Changed("inbox/evaluaties.csv", &[("2019-03-01", "2019-13-01")]), whole_file: false },
-    Case { rule: "DATUM-02", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("<Einddatum>2019-04-30<", "<Einddatum>2019-01-15<")]), whole_file: false },
-    Case { rule: "DATUM-02", name: "x.xml", input: Input::Changed("inbox/wmo307.xml", &[("<m:Einddatum>2019-04-26<", "<m:Einddatum>2019-02-01<")]), whole_file: false },
-    Case { rule: "CODE-01", name: "x.xml", input: Input::Changed("inbox/wmo307.xml", &[("<m:RedenBeeindiging>19<", "<m:RedenBeeindiging>99<")]), whole_file: false },
-    Case { rule: "CODE-01", name: "x.xml", input: Input::Changed("inbox/wmo301.xml", &[("<Geslacht>2<", "<Geslacht>5<")]), whole_file: false },
-    Case { rule: "GETAL-01", name: "x.xml", input: Input::Changed("inbox/wmo323.xml", &[("<wmo323:GeleverdVolume>21<", "<wmo323:GeleverdVolume>21,5<")]), whole_file: false },
-    Case { rule: "DECL-01", name: "x.xml", input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:TotaalBedrag>18312<", "<iwmo:TotaalBedrag>18000<")]), whole_file: true },
+    Case {
+        rule: "XML-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("</ToegewezenProducten>", "</ToegewezenProduct>")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "XML-02",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("iwmo/3_2/wmo301", "iwmo/3_1/wmo301")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "HDR-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("<BerichtCode>414<", "<BerichtCode>415<")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "HDR-02",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("<Afzender>0193<", "<Afzender>0200<")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "AGB-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo305.xml", &[("<wmo305:Afzender>75284015<", "<wmo305:Afzender>7528401<")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "AGB-01",
+        name: "x.csv",
+        input: Input::Changed("inbox/evaluaties.csv", &[("3169933,75284015", "3169933,7528401X")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "VERPLICHT-01",
+        name: "x.xml",
+        input: Input::Changed(
+            "inbox/wmo305.xml",
+            &[("<wmo305:ToewijzingNummer>3169899</wmo305:ToewijzingNummer>", "")],
+        ),
+        whole_file: false,
+    },
+    Case {
+        rule: "BSN-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("999911144", "999911145")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "BSN-01",
+        name: "x.csv",
+        input: Input::Changed("inbox/clientervaring.csv", &[("999925994", "999925995")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DATUM-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("<Ingangsdatum>2019-02-01<", "<Ingangsdatum>2019-02-30<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DATUM-01",
+        name: "x.csv",
+        input: Input::Changed("inbox/evaluaties.csv", &[("2019-03-01", "2019-13-01")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DATUM-02",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("<Einddatum>2019-04-30<", "<Einddatum>2019-01-15<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DATUM-02",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo307.xml", &[("<m:Einddatum>2019-04-26<", "<m:Einddatum>2019-02-01<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "CODE-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo307.xml", &[("<m:RedenBeeindiging>19<", "<m:RedenBeeindiging>99<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "CODE-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo301.xml", &[("<Geslacht>2<", "<Geslacht>5<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "GETAL-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo323.xml", &[("<wmo323:GeleverdVolume>21<", "<wmo323:GeleverdVolume>21,5<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DECL-01",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:TotaalBedrag>18312<", "<iwmo:TotaalBedrag>18000<")]),
+        whole_file: true,
+    },
     Case {
         rule: "DECL-02",
         name: "x.xml",
-        input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:Einddatum>2019-04-30</iwmo:Einddatum></wmo323:DeclaratiePeriode>", "<iwmo:Einddatum>2019-05-31</iwmo:Einddatum></wmo323:DeclaratiePeriode>")]),
+        input: Input::Changed(
+            "inbox/wmo323.xml",
+            &[(
+                "<iwmo:Einddatum>2019-04-30</iwmo:Einddatum></wmo323:DeclaratiePeriode>",
+                "<iwmo:Einddatum>2019-05-31</iwmo:Einddatum></wmo323:DeclaratiePeriode>",
+            )],
+        ),
         whole_file: true,
     },
-    Case { rule: "DECL-03", name: "x.xml", input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:Begindatum>2019-04-10<", "<iwmo:Begindatum>2019-03-28<")]), whole_file: false },
-    Case { rule: "DECL-04", name: "x.xml", input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:VorigReferentieNummer>R0001</iwmo:VorigReferentieNummer>", "")]), whole_file: false },
-    Case { rule: "CSV-01", name: "x.csv", input: Input::Changed("inbox/clientervaring.csv", &[("V04;V05;", "V04;")]), whole_file: true },
-    Case { rule: "CSV-02", name: "x.csv", input: Input::Changed("inbox/clientervaring.csv", &[("4;9;;5;3", "4;7;;5;3")]), whole_file: false },
-    Case { rule: "CSV-02", name: "x.csv", input: Input::Changed("inbox/clientervaring.csv", &[(";7,5\r", ";11\r")]), whole_file: false },
-    Case { rule: "CSV-03", name: "x.csv", input: Input::Changed("inbox/evaluaties.csv", &[(",eind,", ",slot,")]), whole_file: false },
-    Case { rule: "CSV-04", name: "x.csv", input: Input::Changed("inbox/evaluaties.csv", &[("gedeeltelijk,\n", "gedeeltelijk\n")]), whole_file: false },
+    Case {
+        rule: "DECL-03",
+        name: "x.xml",
+        input: Input::Changed("inbox/wmo323.xml", &[("<iwmo:Begindatum>2019-04-10<", "<iwmo:Begindatum>2019-03-28<")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "DECL-04",
+        name: "x.xml",
+        input: Input::Changed(
+            "inbox/wmo323.xml",
+            &[("<iwmo:VorigReferentieNummer>R0001</iwmo:VorigReferentieNummer>", "")],
+        ),
+        whole_file: false,
+    },
+    Case {
+        rule: "CSV-01",
+        name: "x.csv",
+        input: Input::Changed("inbox/clientervaring.csv", &[("V04;V05;", "V04;")]),
+        whole_file: true,
+    },
+    Case {
+        rule: "CSV-02",
+        name: "x.csv",
+        input: Input::Changed("inbox/clientervaring.csv", &[("4;9;;5;3", "4;7;;5;3")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "CSV-02",
+        name: "x.csv",
+        input: Input::Changed("inbox/clientervaring.csv", &[(";7,5\r", ";11\r")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "CSV-03",
+        name: "x.csv",
+        input: Input::Changed("inbox/evaluaties.csv", &[(",eind,", ",slot,")]),
+        whole_file: false,
+    },
+    Case {
+        rule: "CSV-04",
+        name: "x.csv",
+        input: Input::Changed("inbox/evaluaties.csv", &[("gedeeltelijk,\n", "gedeeltelijk\n")]),
+        whole_file: false,
+    },
 ];
 
 fn content(input: &Input) -> Vec<u8> {
     match input {
         Input::Bytes(bytes) => bytes.to_vec(),
         Input::Changed(path, changes) => {
-            let mut text = if path.ends_with(".csv") { String::from_utf8_lossy(&fixture(path)).into_owned() } else { fixture_text(path) };
+            let mut text = if path.ends_with(".csv") {
+                String::from_utf8_lossy(&fixture(path)).into_owned()
+            } else {
+                fixture_text(path)
+            };
             for (from, to) in changes.iter() {
                 assert!(text.contains(from), "{path} does not contain {from:?}");
                 text = text.replacen(from, to, 1);
@@ -106,21 +247,26 @@ fn every_rule_has_a_case() {
 #[test]
 fn record_rejects_name_their_xpath_and_line() {
     let deployment = Deployment::new();
-    let text = fixture_text("inbox/wmo323.xml").replacen("<iwmo:Begindatum>2019-04-10<", "<iwmo:Begindatum>2019-03-28<", 1);
+    let text =
+        fixture_text("inbox/wmo323.xml").replacen("<iwmo:Begindatum>2019-04-10<", "<iwmo:Begindatum>2019-03-28<", 1);
     deployment.inbox("x.xml", text);
     deployment.ingest();
     let row = &deployment.table(Table::Quarantaine)[0];
     assert_eq!(value(row, "locatie"), "/Bericht/Declaratie/Clienten/Client[2]/Prestaties/Prestatie[1] (line 50)");
     assert!(value(row, "melding").contains("outside the DeclaratiePeriode"));
-    assert!(value(row, "ruwe_tekst").contains("<wmo323:ReferentieNummer>") || value(row, "ruwe_tekst").contains("R0004"));
+    assert!(
+        value(row, "ruwe_tekst").contains("<wmo323:ReferentieNummer>") || value(row, "ruwe_tekst").contains("R0004")
+    );
 }
 
 #[test]
 fn amount_not_volume_times_tariff_is_a_warning_and_the_line_loads() {
     let deployment = Deployment::new();
-    let text = fixture_text("inbox/wmo323.xml")
-        .replacen("<iwmo:Bedrag>18312<", "<iwmo:Bedrag>18313<", 1)
-        .replacen("<iwmo:TotaalBedrag>18312<", "<iwmo:TotaalBedrag>18313<", 1);
+    let text = fixture_text("inbox/wmo323.xml").replacen("<iwmo:Bedrag>18312<", "<iwmo:Bedrag>18313<", 1).replacen(
+        "<iwmo:TotaalBedrag>18312<",
+        "<iwmo:TotaalBedrag>18313<",
+        1,
+    );
     deployment.inbox("x.xml", text);
     let summary = deployment.ingest();
     assert!(deployment.table(Table::Quarantaine).is_empty());
@@ -147,7 +293,8 @@ fn a_file_with_good_and_bad_clients_loads_the_good_ones() {
     assert_eq!(lines.iter().map(|r| value(r, "referentienummer")).collect::<Vec<_>>(), ["R0002", "R0003"]);
     assert_eq!(deployment.table(Table::Toewijzingen).len(), 2, "the valid client's two products");
     let quarantine = deployment.table(Table::Quarantaine);
-    let mut located: Vec<(String, String)> = quarantine.iter().map(|r| (value(r, "regel"), value(r, "locatie"))).collect();
+    let mut located: Vec<(String, String)> =
+        quarantine.iter().map(|r| (value(r, "regel"), value(r, "locatie"))).collect();
     located.sort();
     assert_eq!(located[0].0, "BSN-01");
     assert!(located[0].1.starts_with("/Bericht/Client[2]") || located[1].1.starts_with("/Bericht/Client[2]"));

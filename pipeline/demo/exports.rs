@@ -15,7 +15,15 @@ pub fn write_reference(out: &mut Out, population: &Population) -> Result<()> {
     let mut aanbieders = String::from("agb;naam;contract;contract_vanaf;contract_tot;contractmanager_email\r\n");
     for p in &population.providers {
         let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-        aanbieders.push_str(&format!("{};{};{};{};{};{}\r\n", p.agb, p.naam, p.contract, day(p.vanaf), day(p.tot), p.email));
+        aanbieders.push_str(&format!(
+            "{};{};{};{};{};{}\r\n",
+            p.agb,
+            p.naam,
+            p.contract,
+            day(p.vanaf),
+            day(p.tot),
+            p.email
+        ));
     }
     let (encoded, _, _) = encoding_rs::WINDOWS_1252.encode(&aanbieders);
     out.put("", "aanbieders.csv", &encoded)?;
@@ -91,8 +99,7 @@ impl YearFiles {
             let Some(allocation) = client
                 .allocations
                 .iter()
-                .filter(|a| !a.withdrawn && a.care_start <= to && a.care_end() >= from && a.care_start <= a.care_end())
-                .next_back()
+                .rfind(|a| !a.withdrawn && a.care_start <= to && a.care_end() >= from && a.care_start <= a.care_end())
             else {
                 continue;
             };
@@ -106,7 +113,8 @@ impl YearFiles {
             let filled = add_days(first, rng.random_range(0..=span));
             let row = self.files.iter().find(|f| f.0 == year).map_or(0, |f| f.3) + 1;
             let bsn = if rng.random_bool(0.2) { String::new() } else { client.bsn.clone() };
-            let mut cells = vec![format!("{year}-{row:05}"), provider.agb.clone(), bsn, filled.format("%d-%m-%Y").to_string()];
+            let mut cells =
+                vec![format!("{year}-{row:05}"), provider.agb.clone(), bsn, filled.format("%d-%m-%Y").to_string()];
             for _ in 0..8 {
                 let roll: f64 = rng.random();
                 cells.push(match roll {
@@ -137,7 +145,11 @@ impl YearFiles {
             let provider = &population.providers[allocation.provider];
             let length = (allocation.end() - allocation.start).num_days().max(0) as u64;
             let interim = add_days(allocation.start, length / 2);
-            if (length > 270 || allocation.product.contains('A')) && rng.random_bool(0.4) && interim <= demo_end() && interim.year() >= 2017 {
+            if (length > 270 || allocation.product.contains('A'))
+                && rng.random_bool(0.4)
+                && interim <= demo_end()
+                && interim.year() >= 2017
+            {
                 let result = pick(&mut rng, &[("volledig", 0.2), ("gedeeltelijk", 0.6), ("niet", 0.2)]);
                 self.evaluation(interim, &allocation.number, &provider.agb, &client.bsn, "tussentijds", result, "")?;
             }
@@ -154,7 +166,8 @@ impl YearFiles {
                 "23" => [0.25, 0.5, 0.25],
                 _ => [0.1, 0.4, 0.5],
             };
-            let result = pick(&mut rng, &[("volledig", weights[0]), ("gedeeltelijk", weights[1]), ("niet", weights[2])]);
+            let result =
+                pick(&mut rng, &[("volledig", weights[0]), ("gedeeltelijk", weights[1]), ("niet", weights[2])]);
             let next = pick(&mut rng, &[("geen", 0.45), ("voorliggend", 0.3), ("maatwerk", 0.2), ("", 0.05)]);
             self.evaluation(day, &allocation.number, &provider.agb, &client.bsn, "eind", result, next)?;
         }
@@ -162,7 +175,16 @@ impl YearFiles {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn evaluation(&mut self, day: NaiveDate, number: &str, agb: &str, bsn: &str, kind: &str, result: &str, next: &str) -> Result<()> {
+    fn evaluation(
+        &mut self,
+        day: NaiveDate,
+        number: &str,
+        agb: &str,
+        bsn: &str,
+        kind: &str,
+        result: &str,
+        next: &str,
+    ) -> Result<()> {
         self.write(day.year(), &format!("{number},{agb},{bsn},{},{kind},{result},{next}\n", day.format("%Y-%m-%d")))
     }
 

@@ -158,13 +158,16 @@ fn visible(client: &Client) -> impl Iterator<Item = &Allocation> {
     client.allocations.iter().filter(|a| a.end() >= demo_start())
 }
 
+/// One WMO301 version: its day, and per product the RedenWijziging and end.
+type Version<'a> = (NaiveDate, Vec<(&'a Allocation, Option<&'static str>, NaiveDate)>);
+
 fn write_client_messages(out: &mut Out, population: &Population, client: &Client, gemeente: &str) -> Result<()> {
     let mut sequence = 0;
     for allocation in visible(client) {
         let provider = &population.providers[allocation.provider];
         // The 301 holds every allocation of this client with this provider
         // that is still valid on its day.
-        let mut versions: Vec<(NaiveDate, Vec<(&Allocation, Option<&str>, NaiveDate)>)> = vec![(
+        let mut versions: Vec<Version> = vec![(
             allocation.decided,
             visible(client)
                 .filter(|a| {
@@ -188,7 +191,8 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
         for (dated, products) in versions {
             sequence += 1;
             let id = format!("TW{:08}{:03}", client.index, sequence);
-            let header = messages::Header { code: "414", from: gemeente, to: &provider.agb, id: &id, dated: &day_text(dated) };
+            let header =
+                messages::Header { code: "414", from: gemeente, to: &provider.agb, id: &id, dated: &day_text(dated) };
             let mut msg = messages::Message::new("wmo301", 0, &header);
             msg.open("Client");
             msg.leaf("Bsn", &client.bsn);
@@ -244,7 +248,8 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
         }
         let mut rng = rng_for(population.seed.wrapping_add(3), client.index * 64 + sequence);
         if allocation.care_start <= demo_end() && allocation.care_start <= allocation.care_end() {
-            let mut starts = vec![("1", allocation.care_start, add_days(allocation.care_start, rng.random_range(1..10)))];
+            let mut starts =
+                vec![("1", allocation.care_start, add_days(allocation.care_start, rng.random_range(1..10)))];
             if allocation.start_corrected {
                 let wrong = add_days(allocation.care_start, 3).min(allocation.care_end());
                 starts = vec![
@@ -255,7 +260,13 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
             for (status, begin, dated) in starts {
                 sequence += 1;
                 let id = format!("S{}{:08}{:03}", &provider.agb[4..], client.index, sequence);
-                let header = messages::Header { code: "418", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(dated) };
+                let header = messages::Header {
+                    code: "418",
+                    from: &provider.agb,
+                    to: gemeente,
+                    id: &id,
+                    dated: &day_text(dated),
+                };
                 let mut msg = messages::Message::new("wmo305", provider.xml_style, &header);
                 care_client(&mut msg, client, population, allocation, "StartProducten", "StartProduct");
                 msg.leaf("Begindatum", &day_text(begin));
@@ -268,7 +279,8 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
             sequence += 1;
             let dated = add_days(stop.date, rng.random_range(1..14));
             let id = format!("E{}{:08}{:03}", &provider.agb[4..], client.index, sequence);
-            let header = messages::Header { code: "420", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(dated) };
+            let header =
+                messages::Header { code: "420", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(dated) };
             let mut msg = messages::Message::new("wmo307", provider.xml_style, &header);
             care_client(&mut msg, client, population, allocation, "StopProducten", "StopProduct");
             msg.leaf("Begindatum", &day_text(allocation.care_start.min(stop.date)));
@@ -282,7 +294,14 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
     Ok(())
 }
 
-fn care_client(msg: &mut messages::Message, client: &Client, population: &Population, a: &Allocation, list: &str, item: &str) {
+fn care_client(
+    msg: &mut messages::Message,
+    client: &Client,
+    population: &Population,
+    a: &Allocation,
+    list: &str,
+    item: &str,
+) {
     msg.open("Client");
     msg.leaf("Bsn", &client.bsn);
     msg.open("Geboortedatum");
@@ -327,7 +346,13 @@ struct Line {
     amount_cents: i64,
 }
 
-fn write_declarations(out: &mut Out, population: &Population, month: NaiveDate, gemeente: &str, spool_dir: &Path) -> Result<()> {
+fn write_declarations(
+    out: &mut Out,
+    population: &Population,
+    month: NaiveDate,
+    gemeente: &str,
+    spool_dir: &Path,
+) -> Result<()> {
     fs::create_dir_all(spool_dir).map_err(Error::io("cannot create", spool_dir))?;
     let month_index = u64::from(month.month()) + 12 * (month.year() as u64);
     let last = month_end(month);
@@ -381,11 +406,23 @@ fn write_declarations(out: &mut Out, population: &Population, month: NaiveDate, 
                     amount_cents: -line.amount_cents,
                     ..line
                 };
-                let again = Line { reference: line.reference.replacen('R', "N", 1), previous: None, allocation: line.allocation.clone(), product: line.product.clone(), ..line };
+                let again = Line {
+                    reference: line.reference.replacen('R', "N", 1),
+                    previous: None,
+                    allocation: line.allocation.clone(),
+                    product: line.product.clone(),
+                    ..line
+                };
                 blocks.entry((provider, true)).or_default().extend([credit, again]);
             } else if quirk < 0.020 {
                 // Declared twice.
-                let double = Line { reference: line.reference.replacen('R', "X", 1), allocation: line.allocation.clone(), product: line.product.clone(), previous: None, ..line };
+                let double = Line {
+                    reference: line.reference.replacen('R', "X", 1),
+                    allocation: line.allocation.clone(),
+                    product: line.product.clone(),
+                    previous: None,
+                    ..line
+                };
                 blocks.entry((provider, true)).or_default().push(double);
             }
             blocks.entry((provider, false)).or_default().push(line);
@@ -446,7 +483,8 @@ fn write_declarations(out: &mut Out, population: &Population, month: NaiveDate, 
         let sent = add_days(last, rng.random_range(4..12) + if correction { 35 } else { 0 });
         let number = format!("{}{}{}", provider.agb, month.format("%Y%m"), if correction { "C" } else { "" });
         let id = format!("D{number}");
-        let header = messages::Header { code: "484", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(sent) };
+        let header =
+            messages::Header { code: "484", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(sent) };
         let mut msg = messages::Message::new("wmo323", provider.xml_style, &header);
         msg.open("Declaratie");
         msg.leaf("DeclaratieNummer", &number);

@@ -79,12 +79,35 @@ impl Provider {
 }
 
 const NAME_FIRST: &[&str] = &[
-    "Zorggroep", "Thuiszorg", "Wijkzorg", "Begeleiding", "Coöperatie", "Stichting", "Dienstverlening", "Ondersteuning",
-    "Zorgpunt", "Huishoudhulp", "Praktijk", "Zorgnetwerk",
+    "Zorggroep",
+    "Thuiszorg",
+    "Wijkzorg",
+    "Begeleiding",
+    "Coöperatie",
+    "Stichting",
+    "Dienstverlening",
+    "Ondersteuning",
+    "Zorgpunt",
+    "Huishoudhulp",
+    "Praktijk",
+    "Zorgnetwerk",
 ];
 const NAME_SECOND: &[&str] = &[
-    "De Vecht", "IJsselland", "Sassenpoort", "Aa-landen", "Holtenbroek", "De Linde", "Het Anker", "Samen Thuis",
-    "Noorderkwartier", "Stadshagen", "Oriënt", "De Brug", "Horizon", "Dichtbij", "Het Kompas",
+    "De Vecht",
+    "IJsselland",
+    "Sassenpoort",
+    "Aa-landen",
+    "Holtenbroek",
+    "De Linde",
+    "Het Anker",
+    "Samen Thuis",
+    "Noorderkwartier",
+    "Stadshagen",
+    "Oriënt",
+    "De Brug",
+    "Horizon",
+    "Dichtbij",
+    "Het Kompas",
 ];
 
 pub struct Population {
@@ -251,9 +274,17 @@ pub const DISTRICTS: &[(&str, &[u32], u32, u32)] = &[
     ("Oost", &[8015, 8016, 8017, 8019], 146, 275),
 ];
 
-const STREETS: &[&str] =
-    &["Dorpsstraat", "Kerkstraat", "Molenweg", "Assendorperstraat", "Thomas a Kempisstraat", "Ruggenhof", "Vechtstraat"];
-const FIRST_NAMES: &[&str] = &["Joëlle", "Noor", "Henk", "Gerda", "Sven", "Fatima", "Willem", "Aaltje", "Mehmet", "Ria"];
+const STREETS: &[&str] = &[
+    "Dorpsstraat",
+    "Kerkstraat",
+    "Molenweg",
+    "Assendorperstraat",
+    "Thomas a Kempisstraat",
+    "Ruggenhof",
+    "Vechtstraat",
+];
+const FIRST_NAMES: &[&str] =
+    &["Joëlle", "Noor", "Henk", "Gerda", "Sven", "Fatima", "Willem", "Aaltje", "Mehmet", "Ria"];
 const LAST_NAMES: &[&str] = &["Vermeulen", "Jacobs", "de Vries", "Bakker", "Jansen", "Visser", "Smit", "Mulder"];
 
 fn weighted<T: Copy>(rng: &mut ChaCha8Rng, options: &[(T, f64)]) -> T {
@@ -523,7 +554,8 @@ impl Population {
                 client.allocations.push(mistake);
             }
 
-            let converting = !is_to(product) && start < to_start() && planned_end >= to_start() && need_end >= to_start();
+            let converting =
+                !is_to(product) && start < to_start() && planned_end >= to_start() && need_end >= to_start();
             if converting {
                 allocation.shortened = Some((sub_days(to_start(), 1), date(2018, 3, 1)));
                 let keeps_provider = self.providers[provider].serves(to_start());

@@ -25,9 +25,7 @@ impl Tariffs {
     pub fn embedded() -> Result<Tariffs> {
         let text = String::from_utf8_lossy(PRODUCTEN_CSV);
         let text = text.trim_start_matches('\u{feff}');
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(csv_dialect::delimiter(text))
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().delimiter(csv_dialect::delimiter(text)).from_reader(text.as_bytes());
         let invalid = |what: &str| Error::Invalid(format!("the demo's producten.csv has an invalid {what}"));
         let mut rows = Vec::new();
         for record in reader.records() {

@@ -114,9 +114,11 @@ impl Row<'_> {
 }
 
 fn known_value(column: &str, text: &str, known: &[&'static str]) -> Result<&'static str, Fault> {
-    known.iter().find(|k| k.eq_ignore_ascii_case(text)).copied().ok_or_else(|| {
-        Fault::new(&rules::CSV_VALUE, format!("{column} {text:?} is not one of {}", known.join(", ")))
-    })
+    known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(text))
+        .copied()
+        .ok_or_else(|| Fault::new(&rules::CSV_VALUE, format!("{column} {text:?} is not one of {}", known.join(", "))))
 }
 
 fn date_fault(column: &str, text: &str) -> Fault {
@@ -155,21 +157,26 @@ pub fn parse_integer(text: &str) -> Option<i64> {
     (value.fract().is_zero()).then(|| i64::try_from(value).ok()).flatten()
 }
 
+/// Turns one CSV line into a row of its table.
+pub type RowReader<'a> = &'a dyn Fn(&Row, &Context) -> Result<Vec<Value>, Fault>;
+
 /// Reads a CSV export: checks the header against `spec.required`, then turns
 /// each line into a row with `read_row`. A line that breaks a rule goes to
 /// quarantine alone.
-pub fn load(
-    input: &Input,
-    context: &Context,
-    spec: &CsvSpec,
-    read_row: &dyn Fn(&Row, &Context) -> Result<Vec<Value>, Fault>,
-) -> Loaded {
+pub fn load(input: &Input, context: &Context, spec: &CsvSpec, read_row: RowReader) -> Loaded {
     let text = input.text;
     let delimiter = delimiter(text);
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let header = match reader.headers() {
         Ok(header) => header.clone(),
-        Err(e) => return Loaded::rejected_file(&rules::CSV_SHAPE, "line 1".into(), format!("the header cannot be read: {e}"), text),
+        Err(e) => {
+            return Loaded::rejected_file(
+                &rules::CSV_SHAPE,
+                "line 1".into(),
+                format!("the header cannot be read: {e}"),
+                text,
+            );
+        }
     };
     let columns: HashMap<String, usize> =
         header.iter().enumerate().map(|(i, name)| (normalise_header(name), i)).collect();

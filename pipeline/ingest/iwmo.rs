@@ -110,7 +110,12 @@ pub fn code<'a>(el: &'a Element, path: &str, list: &[&str], list_name: &str) -> 
     check_code(value, path, list, list_name)
 }
 
-pub fn optional_code<'a>(el: &'a Element, path: &str, list: &[&str], list_name: &str) -> Result<Option<&'a str>, Fault> {
+pub fn optional_code<'a>(
+    el: &'a Element,
+    path: &str,
+    list: &[&str],
+    list_name: &str,
+) -> Result<Option<&'a str>, Fault> {
     el.text_at(path).map(|v| check_code(v, path, list, list_name)).transpose()
 }
 
@@ -129,7 +134,9 @@ pub fn integer(el: &Element, path: &str) -> Result<i64, Fault> {
 
 pub fn optional_integer(el: &Element, path: &str) -> Result<Option<i64>, Fault> {
     el.text_at(path)
-        .map(|t| t.parse().map_err(|_| Fault::new(&rules::NUMBER_INVALID, format!("{path} {t:?} is not a whole number"))))
+        .map(|t| {
+            t.parse().map_err(|_| Fault::new(&rules::NUMBER_INVALID, format!("{path} {t:?} is not a whole number")))
+        })
         .transpose()
 }
 
@@ -164,6 +171,10 @@ pub fn location(text: &str, xpath: &str, el: &Element) -> String {
     format!("{xpath} (line {})", xml::line_of(text, el.start))
 }
 
+/// Reads one client record of a message into rows (or fails with the first
+/// rule it breaks): the header, the open ancestors, the client, its XPath.
+pub type ClientReader<'a> = &'a mut dyn FnMut(&Header, &[Element], &Element, &str, &mut Loaded) -> Result<(), Fault>;
+
 /// Reads one message: the header is checked once the first record arrives
 /// (it always comes first), then each `Client` record is read by
 /// `read_client`. A file that is not well-formed, or whose header fails, is
@@ -173,7 +184,7 @@ pub fn load_message(
     kind: &MessageKind,
     client_xpath: &str,
     context: &Context,
-    read_client: &mut dyn FnMut(&Header, &[Element], &Element, &str, &mut Loaded) -> Result<(), Fault>,
+    read_client: ClientReader,
 ) -> (Loaded, Option<Header>) {
     let mut loaded = Loaded::default();
     let mut header: Option<Result<Header, Fault>> = None;
@@ -201,7 +212,15 @@ pub fn load_message(
         Ok(root) => root,
         Err(e) => {
             let location = format!("line {}", xml::line_of(text, e.offset));
-            return (Loaded::rejected_file(&rules::XML_MALFORMED, location, format!("not well-formed XML: {}", e.message), text), None);
+            return (
+                Loaded::rejected_file(
+                    &rules::XML_MALFORMED,
+                    location,
+                    format!("not well-formed XML: {}", e.message),
+                    text,
+                ),
+                None,
+            );
         }
     };
     let header = match header.unwrap_or_else(|| read_header(&root, kind, context)) {

@@ -22,11 +22,11 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
     }
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
     if bytes[start..].starts_with(b"<?xml") {
-        if let Some(encoding) = declared_encoding(&bytes[start..]) {
-            if encoding != encoding_rs::UTF_8 {
-                let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
-                return if had_errors { Err(format!("the file is not valid {}", encoding.name())) } else { Ok(text) };
-            }
+        if let Some(encoding) = declared_encoding(&bytes[start..])
+            && encoding != encoding_rs::UTF_8
+        {
+            let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+            return if had_errors { Err(format!("the file is not valid {}", encoding.name())) } else { Ok(text) };
         }
         return std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| format!("the file is not valid UTF-8: {e}"));
     }
@@ -70,10 +70,10 @@ pub fn load(text: &str, context: &Context) -> (&'static str, Loaded) {
         };
         return (UNKNOWN, Loaded::rejected_file(rule, "/".into(), message, text));
     }
-    if let Some(header) = super::csv_dialect::header(text) {
-        if let Some(source) = find(&Sniff::Csv { header: &header }) {
-            return (source.kind(), source.load(&input, context));
-        }
+    if let Some(header) = super::csv_dialect::header(text)
+        && let Some(source) = find(&Sniff::Csv { header: &header })
+    {
+        return (source.kind(), source.load(&input, context));
     }
     let first_line = text.lines().next().unwrap_or("");
     let message = "the content is no iWmo 3.2 message and its header matches no known CSV export".to_string();

@@ -58,8 +58,17 @@ pub static PRODUCTEN: Reference = Reference {
         table: Table::Producten,
         signature: &["productcode", "tarief_per_maand"],
         required: &[
-            "productcode", "productcategorie", "omschrijving", "model", "maatwerk", "resultaatgebieden", "type",
-            "intensiteit", "tarief_per_maand", "geldig_vanaf", "geldig_tot",
+            "productcode",
+            "productcategorie",
+            "omschrijving",
+            "model",
+            "maatwerk",
+            "resultaatgebieden",
+            "type",
+            "intensiteit",
+            "tarief_per_maand",
+            "geldig_vanaf",
+            "geldig_tot",
         ],
     },
     read_row: |row| {
@@ -105,7 +114,11 @@ pub static WIJKEN: Reference = Reference {
 
 pub static INWONERS: Reference = Reference {
     kind: "inwoners",
-    spec: CsvSpec { table: Table::Inwoners, signature: &["inwoners", "jaar"], required: &["jaar", "stadsdeel", "inwoners"] },
+    spec: CsvSpec {
+        table: Table::Inwoners,
+        signature: &["inwoners", "jaar"],
+        required: &["jaar", "stadsdeel", "inwoners"],
+    },
     read_row: |row| {
         Ok(vec![row.integer("jaar")?.into(), row.required("stadsdeel")?.into(), row.integer("inwoners")?.into()])
     },

@@ -176,9 +176,20 @@ fn ingest_file(
             }
             Origin::Inbox => {
                 tracing::info!(bestand = %bestand, first_seen_as = %seen.bestand, "duplicate skipped");
-                let row = laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), &seen.soort, [0, 0, 0], Outcome::Duplicate, now);
+                let row = laadlog_row(
+                    batch.load_id,
+                    &bestand,
+                    &hash_hex,
+                    bytes.len(),
+                    &seen.soort,
+                    [0, 0, 0],
+                    Outcome::Duplicate,
+                    now,
+                );
                 batch.push(Table::Laadlog, &row, &[])?;
-                batch.moves.push((candidate.path.clone(), archive_path(config, candidate, Outcome::Duplicate, &hash_hex)));
+                batch
+                    .moves
+                    .push((candidate.path.clone(), archive_path(config, candidate, Outcome::Duplicate, &hash_hex)));
                 summary.duplicates_skipped += 1;
             }
         }

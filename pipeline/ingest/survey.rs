@@ -16,8 +16,19 @@ static SPEC: CsvSpec = CsvSpec {
     table: Table::Ervaringen,
     signature: &["respondent_id"],
     required: &[
-        "respondent_id", "aanbieder_agb", "bsn", "datum_ingevuld", "v01", "v02", "v03", "v04", "v05", "v06", "v07",
-        "v08", "rapportcijfer",
+        "respondent_id",
+        "aanbieder_agb",
+        "bsn",
+        "datum_ingevuld",
+        "v01",
+        "v02",
+        "v03",
+        "v04",
+        "v05",
+        "v06",
+        "v07",
+        "v08",
+        "rapportcijfer",
     ],
 };
 
@@ -44,10 +55,10 @@ fn read_row(row: &Row, context: &Context) -> Result<Vec<Value>, Fault> {
         values.push(score(row, statement)?.into());
     }
     let grade = row.optional_decimal("rapportcijfer")?;
-    if let Some(grade) = grade {
-        if grade < Decimal::ONE || grade > Decimal::TEN {
-            return Err(Fault::new(&rules::CSV_SCORE, format!("rapportcijfer {grade} is not between 1 and 10")));
-        }
+    if let Some(grade) = grade
+        && (grade < Decimal::ONE || grade > Decimal::TEN)
+    {
+        return Err(Fault::new(&rules::CSV_SCORE, format!("rapportcijfer {grade} is not between 1 and 10")));
     }
     values.push(grade.map(|g| g.round_dp(1)).into());
     Ok(values)

@@ -21,11 +21,12 @@ impl Source for Wmo301 {
     }
 
     fn load(&self, input: &Input, context: &Context) -> Loaded {
-        let (loaded, _) = iwmo::load_message(input.text, &KIND, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
-            let rows = read_client(header, client, context)?;
-            loaded.rows.extend(rows.into_iter().map(|row| (Table::Toewijzingen, row)));
-            Ok(())
-        });
+        let (loaded, _) =
+            iwmo::load_message(input.text, &KIND, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
+                let rows = read_client(header, client, context)?;
+                loaded.rows.extend(rows.into_iter().map(|row| (Table::Toewijzingen, row)));
+                Ok(())
+            });
         loaded
     }
 }
@@ -87,10 +88,8 @@ fn read_client(header: &iwmo::Header, client: &Element, context: &Context) -> Re
 /// the first address when none is marked; the letters are dropped.
 fn residential_postcode4(client: &Element) -> Option<String> {
     let contacts = client.child("Contactgegevens")?;
-    let contact = contacts
-        .all("Contact")
-        .find(|c| c.text_at("Soort") == Some("01"))
-        .or_else(|| contacts.child("Contact"))?;
+    let contact =
+        contacts.all("Contact").find(|c| c.text_at("Soort") == Some("01")).or_else(|| contacts.child("Contact"))?;
     let postcode = contact.text_at("Adres/Postcode")?;
     let digits: String = postcode.chars().take(4).collect();
     (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)

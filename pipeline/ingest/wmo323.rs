@@ -39,8 +39,12 @@ impl Source for Wmo323 {
         let text = input.text;
         let mut declaration: Option<Result<Declaration, Fault>> = None;
         let mut sum_as_sent = Decimal::ZERO;
-        let (loaded, header) =
-            iwmo::load_message(text, &KIND, "/Bericht/Declaratie/Clienten/Client", context, &mut |header, ancestors, client, xpath, loaded| {
+        let (loaded, header) = iwmo::load_message(
+            text,
+            &KIND,
+            "/Bericht/Declaratie/Clienten/Client",
+            context,
+            &mut |header, ancestors, client, xpath, loaded| {
                 for line in client.at("Prestaties").into_iter().flat_map(|p| p.all("Prestatie")) {
                     if let Ok(amount) = signed_amount(line) {
                         sum_as_sent += amount;
@@ -52,7 +56,8 @@ impl Source for Wmo323 {
                 });
                 let Ok(declaration) = declaration else { return Ok(()) };
                 read_client(text, header, declaration, client, xpath, context, loaded)
-            });
+            },
+        );
         let Some(_) = header else { return loaded };
         let declaration = match declaration {
             Some(result) => result,
@@ -117,7 +122,10 @@ fn last_day_of_month(day: NaiveDate) -> NaiveDate {
 fn signed(el: &Element, amount_path: &str) -> Result<Decimal, Fault> {
     let cents = iwmo::integer(el, amount_path)?;
     if cents < 0 {
-        return Err(Fault::new(&rules::NUMBER_INVALID, format!("{amount_path} may not be negative; DebetCredit gives the sign")));
+        return Err(Fault::new(
+            &rules::NUMBER_INVALID,
+            format!("{amount_path} may not be negative; DebetCredit gives the sign"),
+        ));
     }
     let sign = iwmo::code(el, "DebetCredit", iwmo::DEBET_CREDIT, "COD043 DebetCredit")?;
     let euro = iwmo::euro_from_cents(cents);
@@ -125,9 +133,8 @@ fn signed(el: &Element, amount_path: &str) -> Result<Decimal, Fault> {
 }
 
 fn signed_amount(line: &Element) -> Result<Decimal, Fault> {
-    let amount = line
-        .child("IngediendBedrag")
-        .ok_or_else(|| Fault::new(&rules::REQUIRED, "IngediendBedrag is missing"))?;
+    let amount =
+        line.child("IngediendBedrag").ok_or_else(|| Fault::new(&rules::REQUIRED, "IngediendBedrag is missing"))?;
     signed(amount, "Bedrag")
 }
 
@@ -141,7 +148,8 @@ fn read_client(
     loaded: &mut Loaded,
 ) -> Result<(), Fault> {
     let pseudonym = iwmo::pseudonym(client, context)?;
-    let lines = client.child("Prestaties").ok_or_else(|| Fault::new(&rules::REQUIRED, "Prestaties is missing in Client"))?;
+    let lines =
+        client.child("Prestaties").ok_or_else(|| Fault::new(&rules::REQUIRED, "Prestaties is missing in Client"))?;
     for (index, line) in lines.all("Prestatie").enumerate() {
         match read_line(header, declaration, &pseudonym, line) {
             Ok((row, warning)) => {

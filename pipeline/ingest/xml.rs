@@ -82,7 +82,8 @@ pub fn stream(
     let mut stack: Vec<Element> = Vec::new();
     let mut records = 0;
     let mut root = None;
-    let error = |reader: &NsReader<&[u8]>, message: String| XmlError { offset: reader.error_position() as usize, message };
+    let error =
+        |reader: &NsReader<&[u8]>, message: String| XmlError { offset: reader.error_position() as usize, message };
     loop {
         let offset = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| error(&reader, e.to_string()))?;
@@ -96,7 +97,8 @@ pub fn stream(
             }
             Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let element = Element { name, start: offset, end: reader.buffer_position() as usize, ..Element::default() };
+                let element =
+                    Element { name, start: offset, end: reader.buffer_position() as usize, ..Element::default() };
                 close(&mut stack, &mut root, element, record, &mut records, on_record);
             }
             Event::End(_) => {

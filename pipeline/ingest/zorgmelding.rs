@@ -41,20 +41,27 @@ fn recognise(sniff: &Sniff, kind: &MessageKind) -> bool {
 }
 
 fn load(input: &Input, context: &Context, kind: &MessageKind) -> Loaded {
-    let (loaded, _) = iwmo::load_message(input.text, kind, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
-        let rows = read_client(header, client, context, kind)?;
-        loaded.rows.extend(rows.into_iter().map(|row| (Table::Zorgmeldingen, row)));
-        Ok(())
-    });
+    let (loaded, _) =
+        iwmo::load_message(input.text, kind, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
+            let rows = read_client(header, client, context, kind)?;
+            loaded.rows.extend(rows.into_iter().map(|row| (Table::Zorgmeldingen, row)));
+            Ok(())
+        });
     loaded
 }
 
-fn read_client(header: &iwmo::Header, client: &Element, context: &Context, kind: &MessageKind) -> Result<Vec<Vec<Value>>, Fault> {
+fn read_client(
+    header: &iwmo::Header,
+    client: &Element,
+    context: &Context,
+    kind: &MessageKind,
+) -> Result<Vec<Vec<Value>>, Fault> {
     let is_stop = kind.code == STOP.code;
     let (list, item) = if is_stop { ("StopProducten", "StopProduct") } else { ("StartProducten", "StartProduct") };
     let pseudonym = iwmo::pseudonym(client, context)?;
-    let products =
-        client.child(list).ok_or_else(|| Fault::new(&super::rules::REQUIRED, format!("{list} is missing in Client")))?;
+    let products = client
+        .child(list)
+        .ok_or_else(|| Fault::new(&super::rules::REQUIRED, format!("{list} is missing in Client")))?;
     let mut rows = Vec::new();
     for product in products.all(item) {
         let number = iwmo::required(product, "ToewijzingNummer")?;

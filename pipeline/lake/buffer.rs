@@ -69,8 +69,12 @@ impl ColumnBuilder {
             ColumnType::Text => ColumnBuilder::Text(StringBuilder::new()),
             ColumnType::Date => ColumnBuilder::Date(Date32Builder::new()),
             ColumnType::Int => ColumnBuilder::Int(Int64Builder::new()),
-            ColumnType::Money => ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(18, 2).unwrap_or_default(), 2),
-            ColumnType::Grade => ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(4, 1).unwrap_or_default(), 1),
+            ColumnType::Money => {
+                ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(18, 2).unwrap_or_default(), 2)
+            }
+            ColumnType::Grade => {
+                ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(4, 1).unwrap_or_default(), 1)
+            }
             ColumnType::Timestamp => {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00"))
             }
@@ -155,9 +159,10 @@ impl TableBuffer {
             if matches!(value, Value::Null) && !column.nullable {
                 return Err(Error::RowShape { table: def.name, message: format!("{} may not be empty", column.name) });
             }
-            self.columns[i]
-                .push(value)
-                .map_err(|message| Error::RowShape { table: def.name, message: format!("{}: {message}", column.name) })?;
+            self.columns[i].push(value).map_err(|message| Error::RowShape {
+                table: def.name,
+                message: format!("{}: {message}", column.name),
+            })?;
         }
         Ok(())
     }

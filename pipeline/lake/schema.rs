@@ -47,8 +47,7 @@ pub struct TableDef {
 
 impl TableDef {
     pub fn arrow_schema(&self) -> Arc<Schema> {
-        let fields: Vec<Field> =
-            self.columns.iter().map(|c| Field::new(c.name, c.ty.arrow(), c.nullable)).collect();
+        let fields: Vec<Field> = self.columns.iter().map(|c| Field::new(c.name, c.ty.arrow(), c.nullable)).collect();
         Arc::new(Schema::new(fields))
     }
 }
@@ -362,7 +361,10 @@ pub fn markdown() -> String {
     let mut out = String::new();
     for table in Table::ALL {
         let def = table.def();
-        out.push_str(&format!("#### `{}`\n\n{}.\n\n| column | type | description |\n|---|---|---|\n", def.name, def.doc));
+        out.push_str(&format!(
+            "#### `{}`\n\n{}.\n\n| column | type | description |\n|---|---|---|\n",
+            def.name, def.doc
+        ));
         for column in def.columns {
             let empty = if column.nullable { "; may be empty" } else { "" };
             out.push_str(&format!("| `{}` | {}{empty} | {} |\n", column.name, column.ty.label(), column.doc));

@@ -169,14 +169,13 @@ impl Lake {
             let path = dir.join(part_name(id));
             for batch in read_parquet(&path)? {
                 let column = |name: &str| -> Result<&StringArray> {
-                    batch
-                        .column_by_name(name)
-                        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-                        .ok_or_else(|| Error::Parquet {
+                    batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| {
+                        Error::Parquet {
                             action: "read",
                             path: path.clone(),
                             message: format!("column {name} is missing"),
-                        })
+                        }
+                    })
                 };
                 let (hashes, names, kinds) = (column("bestand_hash")?, column("bestand")?, column("soort")?);
                 for row in 0..batch.num_rows() {
@@ -214,10 +213,10 @@ fn part_ids(dir: &Path) -> Result<BTreeSet<i64>> {
         let entry = entry.map_err(Error::io("cannot list", dir))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if let Some(id) = name.strip_prefix("part-").and_then(|n| n.strip_suffix(".parquet")) {
-            if let Ok(id) = id.parse() {
-                ids.insert(id);
-            }
+        if let Some(id) = name.strip_prefix("part-").and_then(|n| n.strip_suffix(".parquet"))
+            && let Ok(id) = id.parse()
+        {
+            ids.insert(id);
         }
     }
     Ok(ids)
@@ -237,12 +236,13 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
 
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
     let file = File::open(path).map_err(Error::io("cannot open", path))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(Error::parquet("read", path))?;
-    reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Parquet { action: "read", path: path.to_path_buf(), message: e.to_string() })
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(Error::parquet("read", path))?;
+    reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| Error::Parquet {
+        action: "read",
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// Makes a rename durable: the folder entry itself must reach the disk.
