@@ -10,7 +10,7 @@ use super::source::{Context, Loaded};
 use super::summary::IngestSummary;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lake::{Lake, LoadedFile, Table, TableBuffer, Value};
+use crate::lake::{Lake, LoadedFile, Table, TableBuffer, Value, name_fingerprint};
 use crate::privacy::{self, Pseudonymiser};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -117,9 +117,17 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     }
     let mut known = lake.loaded_files()?;
 
-    let mut candidates = list_files(&config.paths.reference, Origin::Reference)?;
-    candidates.extend(list_files(&config.paths.inbox, Origin::Inbox)?);
-    let bar = crate::progress::bar(candidates.iter().map(|c| c.size).sum(), "ingest", options.show_progress);
+    // Two walks over the folders, so no list of every file is kept: the
+    // first only adds up sizes for the progress bar.
+    let folders = [(&config.paths.reference, Origin::Reference), (&config.paths.inbox, Origin::Inbox)];
+    let mut total = 0;
+    for (root, origin) in folders {
+        walk(root, origin, &mut |candidate| {
+            total += candidate.size;
+            Ok(())
+        })?;
+    }
+    let bar = crate::progress::bar(total, "ingest", options.show_progress);
 
     let mut failed_once = false;
     let mut hook = || {
@@ -130,13 +138,16 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
         Ok(())
     };
     let mut batch = Batch::new(lake.next_load_id()?);
-    for candidate in &candidates {
-        ingest_file(candidate, config, &context, &mut known, &mut batch, &mut summary)?;
-        bar.inc(candidate.size);
-        if batch.bytes >= config.batch_bytes {
-            let next = batch.load_id + 1;
-            std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
-        }
+    for (root, origin) in folders {
+        walk(root, origin, &mut |candidate| {
+            ingest_file(&candidate, config, &context, &mut known, &mut batch, &mut summary)?;
+            bar.inc(candidate.size);
+            if batch.bytes >= config.batch_bytes {
+                let next = batch.load_id + 1;
+                std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
+            }
+            Ok(())
+        })?;
     }
     if !batch.is_empty() {
         batch.commit(&lake, &mut hook)?;
@@ -169,13 +180,13 @@ fn ingest_file(
     if let Some(seen) = known.get(&hash) {
         match candidate.origin {
             Origin::Reference => summary.reference_unchanged += 1,
-            Origin::Inbox if *seen.bestand == bestand => {
+            Origin::Inbox if seen.name == name_fingerprint(&bestand) => {
                 // Loaded by a run that stopped before archiving it.
                 move_file(&candidate.path, &archive_path(config, candidate, Outcome::Loaded, &hash_hex))?;
                 summary.archived_after_interruption += 1;
             }
             Origin::Inbox => {
-                tracing::info!(bestand = %bestand, first_seen_as = %seen.bestand, "duplicate skipped");
+                tracing::info!(bestand = %bestand, "duplicate skipped");
                 let row = laadlog_row(
                     batch.load_id,
                     &bestand,
@@ -249,7 +260,7 @@ fn ingest_file(
     }
     summary.bytes += bytes.len() as u64;
     batch.bytes += bytes.len() as u64;
-    known.insert(hash, LoadedFile { bestand: Arc::from(bestand.as_str()), soort: Arc::from(kind) });
+    known.insert(hash, LoadedFile { name: name_fingerprint(&bestand), soort: Arc::from(kind) });
     if candidate.origin == Origin::Inbox {
         batch.moves.push((candidate.path.clone(), archive_path(config, candidate, outcome, &hash_hex)));
     }
@@ -304,42 +315,45 @@ fn move_file(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Every file under `root`, sorted by path; hidden files and spreadsheet lock
-/// files are left alone. A missing folder holds nothing.
-fn list_files(root: &Path, origin: Origin) -> Result<Vec<Candidate>> {
-    let mut found = Vec::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = match fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io("cannot list", &folder)(e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(Error::io("cannot list", &folder))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') || name.starts_with("~$") {
-                continue;
-            }
-            let path = entry.path();
-            let meta = entry.metadata().map_err(Error::io("cannot read", &path))?;
-            if meta.is_dir() {
-                folders.push(path);
-            } else if meta.is_file() {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push(Candidate { origin, path, relative, size: meta.len() });
-            }
+/// Visits every file under `root` in path order, folder by folder; hidden
+/// files and spreadsheet lock files are left alone. A missing folder holds
+/// nothing.
+fn walk(root: &Path, origin: Origin, visit: &mut dyn FnMut(Candidate) -> Result<()>) -> Result<()> {
+    walk_folder(root, root, origin, visit)
+}
+
+fn walk_folder(root: &Path, folder: &Path, origin: Origin, visit: &mut dyn FnMut(Candidate) -> Result<()>) -> Result<()> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("cannot list", folder)(e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io("cannot list", folder))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && !name.starts_with("~$") {
+            names.push(name);
         }
     }
-    found.sort_by(|a, b| a.relative.cmp(&b.relative));
-    Ok(found)
+    names.sort();
+    for name in names {
+        let path = folder.join(&name);
+        let meta = fs::metadata(&path).map_err(Error::io("cannot read", &path))?;
+        if meta.is_dir() {
+            walk_folder(root, &path, origin, visit)?;
+        } else if meta.is_file() {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            visit(Candidate { origin, path, relative, size: meta.len() })?;
+        }
+    }
+    Ok(())
 }
 
 /// Month folders the archive emptied are removed; the inbox itself stays.

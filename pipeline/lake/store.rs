@@ -32,11 +32,22 @@ pub struct LakeLock {
     _file: File,
 }
 
-/// What the lake knows of a file it has seen.
+/// What the lake remembers of a file it has seen: small, because ingest
+/// keeps one per file ever loaded (millions at national scale).
 #[derive(Debug, Clone)]
 pub struct LoadedFile {
-    pub bestand: Arc<str>,
+    /// Fingerprint of the name it was loaded under (`name_fingerprint`).
+    pub name: u64,
     pub soort: Arc<str>,
+}
+
+/// A stable 64-bit fingerprint of a file name (the first bytes of its SHA-256).
+pub fn name_fingerprint(name: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 impl Lake {
@@ -184,7 +195,7 @@ impl Lake {
                         .entry(kinds.value(row).to_string())
                         .or_insert_with(|| Arc::from(kinds.value(row)))
                         .clone();
-                    known.entry(hash).or_insert(LoadedFile { bestand: Arc::from(names.value(row)), soort });
+                    known.entry(hash).or_insert(LoadedFile { name: name_fingerprint(names.value(row)), soort });
                 }
             }
         }
