@@ -4,27 +4,21 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 
+/// A bar over bytes.
 pub fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
-    let bar = ProgressBar::new(len);
-    if !show || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-        return bar;
-    }
-    let template = format!("{what:>10} [{{bar:40}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}");
-    if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    styled(len, show, &format!("{what:>10} [{{bar:40}}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}"))
 }
 
+/// A bar over a count of things.
 pub fn counter(len: u64, what: &str, show: bool) -> ProgressBar {
+    styled(len, show, &format!("{what:>10} [{{bar:40}}] {{pos}}/{{len}} eta {{eta}}"))
+}
+
+fn styled(len: u64, show: bool, template: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     if !show || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
-        return bar;
-    }
-    let template = format!("{what:>10} [{{bar:40}}] {{pos}}/{{len}} eta {{eta}}");
-    if let Ok(style) = ProgressStyle::with_template(&template) {
+    } else if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -3,7 +3,7 @@
 //! "weet niet"; the provider list in Windows-1252.
 
 use super::Out;
-use super::population::{Client, Population, add_days, date, demo_end, rng_for};
+use super::population::{Client, Population, add_days, date, demo_end, rng_for, weighted};
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
@@ -150,7 +150,7 @@ impl YearFiles {
                 && interim <= demo_end()
                 && interim.year() >= 2017
             {
-                let result = pick(&mut rng, &[("volledig", 0.2), ("gedeeltelijk", 0.6), ("niet", 0.2)]);
+                let result = weighted(&mut rng, &[("volledig", 0.2), ("gedeeltelijk", 0.6), ("niet", 0.2)]);
                 self.evaluation(interim, &allocation.number, &provider.agb, &client.bsn, "tussentijds", result, "")?;
             }
             let Some(stop) = &allocation.stop else { continue };
@@ -167,8 +167,8 @@ impl YearFiles {
                 _ => [0.1, 0.4, 0.5],
             };
             let result =
-                pick(&mut rng, &[("volledig", weights[0]), ("gedeeltelijk", weights[1]), ("niet", weights[2])]);
-            let next = pick(&mut rng, &[("geen", 0.45), ("voorliggend", 0.3), ("maatwerk", 0.2), ("", 0.05)]);
+                weighted(&mut rng, &[("volledig", weights[0]), ("gedeeltelijk", weights[1]), ("niet", weights[2])]);
+            let next = weighted(&mut rng, &[("geen", 0.45), ("voorliggend", 0.3), ("maatwerk", 0.2), ("", 0.05)]);
             self.evaluation(day, &allocation.number, &provider.agb, &client.bsn, "eind", result, next)?;
         }
         Ok(())
@@ -214,16 +214,4 @@ impl Kind {
             Kind::Evaluations => "swt-evaluaties",
         }
     }
-}
-
-fn pick<T: Copy>(rng: &mut rand_chacha::ChaCha8Rng, options: &[(T, f64)]) -> T {
-    let total: f64 = options.iter().map(|o| o.1).sum();
-    let mut draw = rng.random_range(0.0..total);
-    for (value, weight) in options {
-        draw -= weight;
-        if draw <= 0.0 {
-            return *value;
-        }
-    }
-    options[options.len() - 1].0
 }

@@ -194,13 +194,7 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
             let header =
                 messages::Header { code: "414", from: gemeente, to: &provider.agb, id: &id, dated: &day_text(dated) };
             let mut msg = messages::Message::new("wmo301", 0, &header);
-            msg.open("Client");
-            msg.leaf("Bsn", &client.bsn);
-            msg.open("Geboortedatum");
-            msg.base("Datum", &day_text(client.birth));
-            msg.base("DatumGebruik", "1");
-            msg.close("Geboortedatum");
-            msg.leaf("Geslacht", client.sex);
+            client_identity(&mut msg, client);
             msg.open("Naam");
             msg.open("Geslachtsnaam");
             msg.base("Achternaam", client.last_name);
@@ -302,13 +296,7 @@ fn care_client(
     list: &str,
     item: &str,
 ) {
-    msg.open("Client");
-    msg.leaf("Bsn", &client.bsn);
-    msg.open("Geboortedatum");
-    msg.base("Datum", &day_text(client.birth));
-    msg.base("DatumGebruik", "1");
-    msg.close("Geboortedatum");
-    msg.leaf("Geslacht", client.sex);
+    client_identity(msg, client);
     msg.open(list);
     msg.open(item);
     msg.leaf("ToewijzingNummer", &a.number);
@@ -317,6 +305,17 @@ fn care_client(
     msg.base("Code", a.product);
     msg.close("Product");
     msg.leaf("ToewijzingIngangsdatum", &day_text(a.start));
+}
+
+/// Opens `Client` with what every message says of the person.
+fn client_identity(msg: &mut messages::Message, client: &Client) {
+    msg.open("Client");
+    msg.leaf("Bsn", &client.bsn);
+    msg.open("Geboortedatum");
+    msg.base("Datum", &day_text(client.birth));
+    msg.base("DatumGebruik", "1");
+    msg.close("Geboortedatum");
+    msg.leaf("Geslacht", client.sex);
 }
 
 fn close_care_client(msg: &mut messages::Message, list: &str, item: &str) {

@@ -287,7 +287,8 @@ const FIRST_NAMES: &[&str] =
     &["Joëlle", "Noor", "Henk", "Gerda", "Sven", "Fatima", "Willem", "Aaltje", "Mehmet", "Ria"];
 const LAST_NAMES: &[&str] = &["Vermeulen", "Jacobs", "de Vries", "Bakker", "Jansen", "Visser", "Smit", "Mulder"];
 
-fn weighted<T: Copy>(rng: &mut ChaCha8Rng, options: &[(T, f64)]) -> T {
+/// One of `options`, drawn with the given weights.
+pub fn weighted<T: Copy>(rng: &mut ChaCha8Rng, options: &[(T, f64)]) -> T {
     let total: f64 = options.iter().map(|o| o.1).sum();
     let mut draw = rng.random_range(0.0..total);
     for (value, weight) in options {

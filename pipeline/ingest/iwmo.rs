@@ -35,6 +35,19 @@ pub struct Header {
     pub agb: String,
 }
 
+impl Header {
+    /// The columns every iWmo row starts with (see `message_columns!`).
+    pub fn row(&self, pseudonym: &str) -> Vec<crate::lake::Value> {
+        vec![
+            self.identificatie.clone().into(),
+            self.dagtekening.into(),
+            self.gemeente.clone().into(),
+            self.agb.clone().into(),
+            pseudonym.into(),
+        ]
+    }
+}
+
 /// Checks the header against the message kind and our gemeente.
 pub fn read_header(root: &Element, kind: &MessageKind, context: &Context) -> Result<Header, Fault> {
     let header = root.child("Header").ok_or_else(|| Fault::new(&rules::REQUIRED, "the message has no Header"))?;

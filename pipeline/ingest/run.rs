@@ -322,7 +322,12 @@ fn walk(root: &Path, origin: Origin, visit: &mut dyn FnMut(Candidate) -> Result<
     walk_folder(root, root, origin, visit)
 }
 
-fn walk_folder(root: &Path, folder: &Path, origin: Origin, visit: &mut dyn FnMut(Candidate) -> Result<()>) -> Result<()> {
+fn walk_folder(
+    root: &Path,
+    folder: &Path,
+    origin: Origin,
+    visit: &mut dyn FnMut(Candidate) -> Result<()>,
+) -> Result<()> {
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),

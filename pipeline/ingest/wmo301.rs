@@ -56,12 +56,8 @@ fn read_client(header: &iwmo::Header, client: &Element, context: &Context) -> Re
         let unit = iwmo::optional_code(product, "Omvang/Eenheid", iwmo::EENHEID, "WJ756 Eenheid")?;
         let frequency = iwmo::optional_code(product, "Omvang/Frequentie", iwmo::FREQUENTIE, "WJ757 Frequentie")?;
         let budget = iwmo::optional_integer(product, "Budget")?.map(iwmo::euro_from_cents);
-        rows.push(vec![
-            header.identificatie.clone().into(),
-            header.dagtekening.into(),
-            header.gemeente.clone().into(),
-            header.agb.clone().into(),
-            pseudonym.clone().into(),
+        let mut row = header.row(&pseudonym);
+        row.extend([
             birth_year.into(),
             sex.into(),
             postcode4.clone().into(),
@@ -77,6 +73,7 @@ fn read_client(header: &iwmo::Header, client: &Element, context: &Context) -> Re
             frequency.into(),
             budget.into(),
         ]);
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(Fault::new(&super::rules::REQUIRED, "the client has no ToegewezenProduct"));

@@ -210,12 +210,8 @@ fn read_line(
     let warning = tariff
         .filter(|tariff| Decimal::from(volume) * iwmo::euro_from_cents(*tariff) != amount.abs())
         .map(|_| &rules::DECL_AMOUNT);
-    let row = vec![
-        header.identificatie.clone().into(),
-        header.dagtekening.into(),
-        header.gemeente.clone().into(),
-        header.agb.clone().into(),
-        pseudonym.into(),
+    let mut row = header.row(pseudonym);
+    row.extend([
         declaration.number.clone().into(),
         declaration.begin.into(),
         declaration.end.into(),
@@ -234,6 +230,6 @@ fn read_line(
         amount.into(),
         sign.into(),
         warning.map(|rule| rule.id).into(),
-    ];
+    ]);
     Ok((row, warning))
 }

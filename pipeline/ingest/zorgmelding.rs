@@ -78,12 +78,8 @@ fn read_client(
             (None, None)
         };
         let status = iwmo::code(product, "StatusAanlevering", iwmo::STATUS_AANLEVERING, "COD467 StatusAanlevering")?;
-        rows.push(vec![
-            header.identificatie.clone().into(),
-            header.dagtekening.into(),
-            header.gemeente.clone().into(),
-            header.agb.clone().into(),
-            pseudonym.clone().into(),
+        let mut row = header.row(&pseudonym);
+        row.extend([
             kind.name.into(),
             number.into(),
             category.into(),
@@ -94,6 +90,7 @@ fn read_client(
             reason.into(),
             status.into(),
         ]);
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(Fault::new(&super::rules::REQUIRED, format!("the client has no {item}")));
