@@ -210,7 +210,7 @@ pub fn load(input: &Input, context: &Context, spec: &CsvSpec, read_row: RowReade
                 }
                 let row = Row { record: &record, columns: &columns };
                 match read_row(&row, context) {
-                    Ok(values) => loaded.rows.push(spec.table, values),
+                    Ok(values) => loaded.rows.push((spec.table, values)),
                     Err(fault) => loaded.rejects.push(Reject {
                         rule: fault.rule,
                         location: format!("line {}", record.position().map_or(line, |p| p.line())),

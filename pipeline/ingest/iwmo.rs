@@ -185,7 +185,7 @@ pub fn location(text: &str, xpath: &str, el: &Element) -> String {
 }
 
 /// Reads one client record of a message into rows (or fails with the first
-/// rule it breaks, before adding any row): the header, the open ancestors, the client, its XPath.
+/// rule it breaks): the header, the open ancestors, the client, its XPath.
 pub type ClientReader<'a> = &'a mut dyn FnMut(&Header, &[Element], &Element, &str, &mut Loaded) -> Result<(), Fault>;
 
 /// Reads one message: the header is checked once the first record arrives
@@ -205,9 +205,14 @@ pub fn load_message(
         let header = header.get_or_insert_with(|| read_header(&ancestors[0], kind, context));
         let Ok(header) = header else { return };
         let xpath = format!("{client_xpath}[{number}]");
-        // A client reader adds rows only once the whole client is valid, so
-        // a fault leaves nothing of the client behind.
+        let rows_before = loaded.rows.len();
+        let warnings_before = loaded.warnings.len();
+        let raw_rejects_before = loaded.rejects.len();
         if let Err(fault) = read_client(header, ancestors, &client, &xpath, &mut loaded) {
+            // A client is one record: none of its rows survive its fault.
+            loaded.rows.truncate(rows_before);
+            loaded.warnings.truncate(warnings_before);
+            loaded.rejects.truncate(raw_rejects_before);
             loaded.rejects.push(Reject {
                 rule: fault.rule,
                 location: location(text, &xpath, &client),

@@ -10,11 +10,11 @@ use super::source::{Context, Loaded};
 use super::summary::IngestSummary;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lake::{Lake, LoadedFile, Staging, Table, TableBuffer, Value, name_fingerprint};
+use crate::lake::{Lake, LoadedFile, Table, TableBuffer, Value, name_fingerprint};
 use crate::privacy::{self, Pseudonymiser};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,40 +71,33 @@ impl Outcome {
     }
 }
 
-/// The batch being built: accepted rows go straight to its staged Parquet
-/// parts; its log and quarantine rows are written at the commit.
 struct Batch {
-    staging: Staging,
-    laadlog: TableBuffer,
-    quarantaine: TableBuffer,
+    load_id: i64,
+    buffers: BTreeMap<Table, TableBuffer>,
     moves: Vec<(PathBuf, PathBuf)>,
     bytes: u64,
 }
 
 impl Batch {
-    fn new(lake: &Lake, load_id: i64) -> Result<Batch> {
-        Ok(Batch {
-            staging: lake.stage(load_id)?,
-            laadlog: TableBuffer::new(Table::Laadlog),
-            quarantaine: TableBuffer::new(Table::Quarantaine),
-            moves: Vec::new(),
-            bytes: 0,
-        })
+    fn new(load_id: i64) -> Batch {
+        Batch { load_id, buffers: BTreeMap::new(), moves: Vec::new(), bytes: 0 }
     }
 
-    fn load_id(&self) -> i64 {
-        self.staging.load_id()
+    fn push(&mut self, table: Table, row: &[Value], lineage: &[Value]) -> Result<()> {
+        self.buffers.entry(table).or_insert_with(|| TableBuffer::new(table)).push(row, lineage)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buffers.is_empty()
     }
 
     fn commit(mut self, lake: &Lake, hook: &mut dyn FnMut() -> Result<()>) -> Result<()> {
-        if self.laadlog.is_empty() {
-            return lake.discard(self.staging);
+        let mut parts = Vec::new();
+        for (table, buffer) in &mut self.buffers {
+            parts.push((*table, buffer.finish()?));
         }
-        let quarantaine = self.quarantaine.finish(None)?;
-        self.staging.write(Table::Quarantaine, &quarantaine)?;
-        let load_id = self.load_id();
-        lake.commit(self.staging, &self.laadlog.finish(None)?, hook)?;
-        tracing::info!(laad_id = load_id, files = self.moves.len(), "batch committed");
+        lake.commit(self.load_id, parts, hook)?;
+        tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
         for (from, to) in &self.moves {
             move_file(from, to)?;
         }
@@ -144,19 +137,21 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
         }
         Ok(())
     };
-    let mut batch = Batch::new(&lake, lake.next_load_id()?)?;
+    let mut batch = Batch::new(lake.next_load_id()?);
     for (root, origin) in folders {
         walk(root, origin, &mut |candidate| {
             ingest_file(&candidate, config, &context, &mut known, &mut batch, &mut summary)?;
             bar.inc(candidate.size);
             if batch.bytes >= config.batch_bytes {
-                let next = Batch::new(&lake, batch.load_id() + 1)?;
-                std::mem::replace(&mut batch, next).commit(&lake, &mut hook)?;
+                let next = batch.load_id + 1;
+                std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
             }
             Ok(())
         })?;
     }
-    batch.commit(&lake, &mut hook)?;
+    if !batch.is_empty() {
+        batch.commit(&lake, &mut hook)?;
+    }
     bar.finish_and_clear();
     remove_empty_folders(&config.paths.inbox);
     summary.elapsed = started.elapsed();
@@ -193,7 +188,7 @@ fn ingest_file(
             Origin::Inbox => {
                 tracing::info!(bestand = %bestand, "duplicate skipped");
                 let row = laadlog_row(
-                    batch.load_id(),
+                    batch.load_id,
                     &bestand,
                     &hash_hex,
                     bytes.len(),
@@ -202,7 +197,7 @@ fn ingest_file(
                     Outcome::Duplicate,
                     now,
                 );
-                batch.laadlog.push(&row)?;
+                batch.push(Table::Laadlog, &row, &[])?;
                 batch
                     .moves
                     .push((candidate.path.clone(), archive_path(config, candidate, Outcome::Duplicate, &hash_hex)));
@@ -212,7 +207,7 @@ fn ingest_file(
         return Ok(());
     }
 
-    let (kind, mut loaded) = match recognise::decode(&bytes) {
+    let (kind, loaded) = match recognise::decode(&bytes) {
         Ok(text) => recognise::load(&text, context),
         Err(message) => (UNKNOWN, Loaded::rejected_file(&rules::FILE_ENCODING, "file".into(), message, "")),
     };
@@ -224,11 +219,10 @@ fn ingest_file(
         Outcome::PartlyLoaded
     };
 
-    let records = loaded.rows.len();
-    for (table, mut rows) in std::mem::take(&mut loaded.rows).into_tables()? {
-        *summary.records.entry(table.name()).or_default() += rows.len() as u64;
-        let rows = rows.finish(Some((batch.load_id(), &hash_hex)))?;
-        batch.staging.write(table, &rows)?;
+    let lineage = [Value::Int(batch.load_id), Value::Text(hash_hex.clone())];
+    for (table, row) in &loaded.rows {
+        batch.push(*table, row, &lineage)?;
+        *summary.records.entry(table.name()).or_default() += 1;
     }
     for reject in &loaded.rejects {
         let message = privacy::mask_bsn_like(&reject.message);
@@ -236,7 +230,7 @@ fn ingest_file(
             tracing::warn!(bestand = %bestand, rule = reject.rule.id, "file rejected: {message}");
         }
         let row = [
-            Value::Int(batch.load_id()),
+            Value::Int(batch.load_id),
             bestand.clone().into(),
             hash_hex.clone().into(),
             kind.into(),
@@ -246,15 +240,15 @@ fn ingest_file(
             privacy::scrub(&reject.raw).into(),
             Value::Timestamp(now),
         ];
-        batch.quarantaine.push(&row)?;
+        batch.push(Table::Quarantaine, &row, &[])?;
         *summary.quarantined.entry(reject.rule.id).or_default() += 1;
     }
     for warning in &loaded.warnings {
         *summary.warnings.entry(warning.id).or_default() += 1;
     }
-    let counts = [records, loaded.rejects.len(), loaded.warnings.len()];
-    let row = laadlog_row(batch.load_id(), &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now);
-    batch.laadlog.push(&row)?;
+    let counts = [loaded.rows.len(), loaded.rejects.len(), loaded.warnings.len()];
+    let row = laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now);
+    batch.push(Table::Laadlog, &row, &[])?;
 
     match outcome {
         Outcome::Loaded => summary.files_loaded += 1,

@@ -3,10 +3,8 @@
 //! new file and one line in `SOURCES`.
 
 use super::rules::Rule;
-use crate::error::Error;
-use crate::lake::{Table, TableBuffer, Value};
+use crate::lake::{Table, Value};
 use crate::privacy::Pseudonymiser;
-use std::collections::BTreeMap;
 
 /// What a file looks like from its first element or header row.
 pub enum Sniff<'a> {
@@ -35,47 +33,10 @@ pub struct Reject {
     pub raw: String,
 }
 
-/// Rows a source accepted from one file, kept column by column.
-#[derive(Default)]
-pub struct Rows {
-    tables: BTreeMap<Table, TableBuffer>,
-    count: usize,
-    /// A row that did not fit its table: a bug in a source, which ends the run.
-    misfit: Option<Error>,
-}
-
-impl Rows {
-    pub fn push(&mut self, table: Table, row: Vec<Value>) {
-        if self.misfit.is_some() {
-            return;
-        }
-        match self.tables.entry(table).or_insert_with(|| TableBuffer::for_source(table)).push(&row) {
-            Ok(()) => self.count += 1,
-            Err(e) => self.misfit = Some(e),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    /// The rows per table, or the misfit that makes them unusable.
-    pub fn into_tables(self) -> Result<BTreeMap<Table, TableBuffer>, Error> {
-        match self.misfit {
-            Some(e) => Err(e),
-            None => Ok(self.tables),
-        }
-    }
-}
-
 /// What a source made of one file.
 #[derive(Default)]
 pub struct Loaded {
-    pub rows: Rows,
+    pub rows: Vec<(Table, Vec<Value>)>,
     pub rejects: Vec<Reject>,
     /// Rule ids of warnings on loaded rows.
     pub warnings: Vec<&'static Rule>,
@@ -86,7 +47,7 @@ pub struct Loaded {
 impl Loaded {
     pub fn rejected_file(rule: &'static Rule, location: String, message: String, raw: &str) -> Loaded {
         Loaded {
-            rows: Rows::default(),
+            rows: Vec::new(),
             rejects: vec![Reject { rule, location, message, raw: raw.to_string() }],
             warnings: Vec::new(),
             file_rejected: true,

@@ -24,7 +24,7 @@ impl Source for Wmo301 {
         let (loaded, _) =
             iwmo::load_message(input.text, &KIND, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
                 let rows = read_client(header, client, context)?;
-                rows.into_iter().for_each(|row| loaded.rows.push(Table::Toewijzingen, row));
+                loaded.rows.extend(rows.into_iter().map(|row| (Table::Toewijzingen, row)));
                 Ok(())
             });
         loaded

@@ -156,7 +156,7 @@ fn read_client(
                 if let Some(rule) = warning {
                     loaded.warnings.push(rule);
                 }
-                loaded.rows.push(Table::Declaratieregels, row);
+                loaded.rows.push((Table::Declaratieregels, row));
             }
             Err(fault) => {
                 let line_xpath = format!("{xpath}/Prestaties/Prestatie[{}]", index + 1);

@@ -44,7 +44,7 @@ fn load(input: &Input, context: &Context, kind: &MessageKind) -> Loaded {
     let (loaded, _) =
         iwmo::load_message(input.text, kind, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
             let rows = read_client(header, client, context, kind)?;
-            rows.into_iter().for_each(|row| loaded.rows.push(Table::Zorgmeldingen, row));
+            loaded.rows.extend(rows.into_iter().map(|row| (Table::Zorgmeldingen, row)));
             Ok(())
         });
     loaded

@@ -5,10 +5,9 @@ use crate::error::{Error, Result};
 use arrow_array::builder::{
     ArrayBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, RecordBatch};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use std::sync::Arc;
 
 /// One cell of a row as a source produces it.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,11 +106,11 @@ impl ColumnBuilder {
 
     fn finish(&mut self) -> ArrayRef {
         match self {
-            ColumnBuilder::Text(b) => Arc::new(b.finish()),
-            ColumnBuilder::Date(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int(b) => Arc::new(b.finish()),
-            ColumnBuilder::Dec(b, _) => Arc::new(b.finish()),
-            ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
+            ColumnBuilder::Text(b) => std::sync::Arc::new(b.finish()),
+            ColumnBuilder::Date(b) => std::sync::Arc::new(b.finish()),
+            ColumnBuilder::Int(b) => std::sync::Arc::new(b.finish()),
+            ColumnBuilder::Dec(b, _) => std::sync::Arc::new(b.finish()),
+            ColumnBuilder::Timestamp(b) => std::sync::Arc::new(b.finish()),
         }
     }
 
@@ -126,28 +125,16 @@ impl ColumnBuilder {
     }
 }
 
-/// Rows of one table, column by column.
+/// The rows of one table in the batch being built.
 pub struct TableBuffer {
     table: Table,
-    /// How many columns rows bring: all of them, or all but the lineage.
-    width: usize,
     columns: Vec<ColumnBuilder>,
 }
 
 impl TableBuffer {
-    /// For rows that bring every column (`laadlog`, `quarantaine`).
     pub fn new(table: Table) -> TableBuffer {
-        Self::with_width(table, table.def().columns.len())
-    }
-
-    /// For a source's rows; the lineage columns are added by `finish`.
-    pub fn for_source(table: Table) -> TableBuffer {
-        Self::with_width(table, table.source_width())
-    }
-
-    fn with_width(table: Table, width: usize) -> TableBuffer {
-        let columns = table.def().columns[..width].iter().map(|c| ColumnBuilder::new(c.ty)).collect();
-        TableBuffer { table, width, columns }
+        let columns = table.def().columns.iter().map(|c| ColumnBuilder::new(c.ty)).collect();
+        TableBuffer { table, columns }
     }
 
     pub fn len(&self) -> usize {
@@ -158,15 +145,16 @@ impl TableBuffer {
         self.len() == 0
     }
 
-    pub fn push(&mut self, row: &[Value]) -> Result<()> {
+    /// Appends a row: the source's cells, then the lineage cells.
+    pub fn push(&mut self, row: &[Value], lineage: &[Value]) -> Result<()> {
         let def = self.table.def();
-        if row.len() != self.width {
+        if row.len() + lineage.len() != def.columns.len() {
             return Err(Error::RowShape {
                 table: def.name,
-                message: format!("{} cells for {} columns", row.len(), self.width),
+                message: format!("{} cells for {} columns", row.len() + lineage.len(), def.columns.len()),
             });
         }
-        for (i, value) in row.iter().enumerate() {
+        for (i, value) in row.iter().chain(lineage).enumerate() {
             let column = &def.columns[i];
             if matches!(value, Value::Null) && !column.nullable {
                 return Err(Error::RowShape { table: def.name, message: format!("{} may not be empty", column.name) });
@@ -179,16 +167,10 @@ impl TableBuffer {
         Ok(())
     }
 
-    /// Takes the rows gathered so far as one Arrow batch; a source's rows get
-    /// their lineage (`laad_id`, `bestand_hash`) here, the same for each row.
-    pub fn finish(&mut self, lineage: Option<(i64, &str)>) -> Result<RecordBatch> {
+    /// Takes the rows gathered so far as one Arrow batch.
+    pub fn finish(&mut self) -> Result<RecordBatch> {
         let def = self.table.def();
-        let rows = self.len();
-        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
-        if let Some((load_id, hash)) = lineage {
-            arrays.push(Arc::new(Int64Array::from(vec![load_id; rows])));
-            arrays.push(Arc::new(StringArray::from(vec![hash; rows])));
-        }
+        let arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
         RecordBatch::try_new(def.arrow_schema(), arrays)
             .map_err(|e| Error::RowShape { table: def.name, message: e.to_string() })
     }

@@ -7,4 +7,4 @@ pub mod store;
 
 pub use buffer::{TableBuffer, Value};
 pub use schema::{ColumnType, Table, TableDef};
-pub use store::{Lake, LoadedFile, Staging, name_fingerprint};
+pub use store::{Lake, LoadedFile, name_fingerprint};

@@ -15,7 +15,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,37 +30,6 @@ pub struct Lake {
 /// Held while a run writes the lake; released when dropped.
 pub struct LakeLock {
     _file: File,
-}
-
-/// The parts of one batch being written aside, one open Parquet writer per
-/// table, so rows go to disk as files are accepted and memory stays flat.
-pub struct Staging {
-    dir: PathBuf,
-    load_id: i64,
-    writers: BTreeMap<Table, (PathBuf, ArrowWriter<File>)>,
-}
-
-impl Staging {
-    pub fn load_id(&self) -> i64 {
-        self.load_id
-    }
-
-    pub fn write(&mut self, table: Table, batch: &RecordBatch) -> Result<()> {
-        if batch.num_rows() == 0 {
-            return Ok(());
-        }
-        let (path, writer) = match self.writers.entry(table) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                let path = self.dir.join(format!("{}.parquet", table.name()));
-                let file = File::create(&path).map_err(Error::io("cannot create", &path))?;
-                let writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties()))
-                    .map_err(Error::parquet("create", &path))?;
-                e.insert((path, writer))
-            }
-        };
-        writer.write(batch).map_err(Error::parquet("write", path))
-    }
 }
 
 /// What the lake remembers of a file it has seen: small, because ingest
@@ -147,64 +116,59 @@ impl Lake {
         Ok(self.committed_ids()?.last().map_or(1, |id| id + 1))
     }
 
-    /// Starts batch `load_id`: its parts are written aside until `commit`.
-    pub fn stage(&self, load_id: i64) -> Result<Staging> {
-        let dir = self.root.join(STAGING).join(part_name(load_id));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(Error::io("cannot clear the staging folder", &dir))?;
-        }
-        fs::create_dir_all(&dir).map_err(Error::io("cannot create the staging folder", &dir))?;
-        Ok(Staging { dir, load_id, writers: BTreeMap::new() })
-    }
-
-    /// Commits a staged batch: its parts are synced and renamed into their
-    /// table folders, then its `laadlog` rows are written, which is the
-    /// commit. `after_table_write` is called after each part is in place (a
-    /// test hook can stop the run there, as a crash would).
+    /// Commits one batch. `parts` must hold the batch's `laadlog` rows; they
+    /// are renamed into place last. `after_table_write` is called after each
+    /// other table's part is in place (a test hook can stop the run there).
     pub fn commit(
         &self,
-        staging: Staging,
-        laadlog: &RecordBatch,
+        load_id: i64,
+        parts: Vec<(Table, RecordBatch)>,
         after_table_write: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
-        let load_id = staging.load_id;
-        let mut staged = Vec::new();
-        for (table, (path, writer)) in staging.writers {
-            let file = writer.into_inner().map_err(Error::parquet("finish", &path))?;
-            file.sync_all().map_err(Error::io("cannot sync", &path))?;
-            staged.push((table, path));
+        let staging = self.root.join(STAGING).join(part_name(load_id));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(Error::io("cannot clear the staging folder", &staging))?;
         }
-        sync_dir(&staging.dir)?;
+        fs::create_dir_all(&staging).map_err(Error::io("cannot create the staging folder", &staging))?;
+
+        let mut laadlog = None;
+        let mut staged = Vec::new();
+        for (table, batch) in parts {
+            if table == Table::Laadlog {
+                laadlog = Some(batch);
+                continue;
+            }
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            let aside = staging.join(format!("{}.parquet", table.name()));
+            write_parquet(&aside, &batch)?;
+            staged.push((table, aside));
+        }
+        let laadlog = laadlog.ok_or_else(|| Error::Invalid("a batch must have laadlog rows".into()))?;
+        sync_dir(&staging)?;
 
         for (table, aside) in staged {
-            self.move_into_place(table, load_id, &aside)?;
+            let dir = self.table_dir(table);
+            fs::create_dir_all(&dir).map_err(Error::io("cannot create the table folder", &dir))?;
+            let target = self.part_path(table, load_id);
+            fs::rename(&aside, &target).map_err(Error::io("cannot move the part into", &target))?;
+            sync_dir(&dir)?;
             after_table_write()?;
         }
 
-        let aside = staging.dir.join("laadlog.parquet");
-        write_parquet(&aside, laadlog)?;
-        self.move_into_place(Table::Laadlog, load_id, &aside)?;
+        let aside = staging.join("laadlog.parquet");
+        write_parquet(&aside, &laadlog)?;
+        let dir = self.table_dir(Table::Laadlog);
+        fs::create_dir_all(&dir).map_err(Error::io("cannot create the table folder", &dir))?;
+        let target = self.part_path(Table::Laadlog, load_id);
+        fs::rename(&aside, &target).map_err(Error::io("cannot move the part into", &target))?;
+        sync_dir(&dir)?;
 
-        fs::remove_dir_all(&staging.dir).map_err(Error::io("cannot clear the staging folder", &staging.dir))?;
+        fs::remove_dir_all(&staging).map_err(Error::io("cannot clear the staging folder", &staging))?;
         // The staging area itself goes when nothing else is in it.
         let _ = fs::remove_dir(self.root.join(STAGING));
         Ok(())
-    }
-
-    /// Drops a batch that received nothing.
-    pub fn discard(&self, staging: Staging) -> Result<()> {
-        drop(staging.writers);
-        fs::remove_dir_all(&staging.dir).map_err(Error::io("cannot clear the staging folder", &staging.dir))?;
-        let _ = fs::remove_dir(self.root.join(STAGING));
-        Ok(())
-    }
-
-    fn move_into_place(&self, table: Table, load_id: i64, aside: &Path) -> Result<()> {
-        let dir = self.table_dir(table);
-        fs::create_dir_all(&dir).map_err(Error::io("cannot create the table folder", &dir))?;
-        let target = self.part_path(table, load_id);
-        fs::rename(aside, &target).map_err(Error::io("cannot move the part into", &target))?;
-        sync_dir(&dir)
     }
 
     /// Every file the lake has seen, by content hash (hex SHA-256).
@@ -269,18 +233,13 @@ fn part_ids(dir: &Path) -> Result<BTreeSet<i64>> {
     Ok(ids)
 }
 
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(256 * 1024))
-        .set_created_by(format!("wmo-monitor {}", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     let file = File::create(path).map_err(Error::io("cannot create", path))?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties()))
-        .map_err(Error::parquet("create", path))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("wmo-monitor {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(Error::parquet("create", path))?;
     writer.write(batch).map_err(Error::parquet("write", path))?;
     let file = writer.into_inner().map_err(Error::parquet("finish", path))?;
     file.sync_all().map_err(Error::io("cannot sync", path))
