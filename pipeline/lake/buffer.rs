@@ -63,21 +63,20 @@ fn unix_epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
+fn decimal(precision: u8, scale: i8) -> Decimal128Builder {
+    // Both are within Decimal128's limits, so this cannot fail.
+    Decimal128Builder::new().with_precision_and_scale(precision, scale).unwrap_or_default()
+}
+
 impl ColumnBuilder {
     fn new(ty: ColumnType) -> ColumnBuilder {
         match ty {
             ColumnType::Text => ColumnBuilder::Text(StringBuilder::new()),
             ColumnType::Date => ColumnBuilder::Date(Date32Builder::new()),
             ColumnType::Int => ColumnBuilder::Int(Int64Builder::new()),
-            ColumnType::Money => {
-                ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(18, 2).unwrap_or_default(), 2)
-            }
-            ColumnType::Grade => {
-                ColumnBuilder::Dec(Decimal128Builder::new().with_precision_and_scale(4, 1).unwrap_or_default(), 1)
-            }
-            ColumnType::Timestamp => {
-                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00"))
-            }
+            ColumnType::Money => ColumnBuilder::Dec(decimal(18, 2), 2),
+            ColumnType::Grade => ColumnBuilder::Dec(decimal(4, 1), 1),
+            ColumnType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00")),
         }
     }
 
