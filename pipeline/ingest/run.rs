@@ -10,14 +10,13 @@ use super::source::{Context, Loaded};
 use super::summary::IngestSummary;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lake::{Lake, LoadedFile, Table, TableBuffer, Value, name_fingerprint};
+use crate::lake::{KnownFiles, Lake, Table, TableBuffer, Value};
 use crate::privacy::{self, Pseudonymiser};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Clone, Default)]
@@ -40,7 +39,6 @@ struct Candidate {
     path: PathBuf,
     /// Relative to its folder, with `/`.
     relative: String,
-    size: u64,
 }
 
 /// Where in the archive a file goes after its batch.
@@ -98,7 +96,12 @@ impl Batch {
         }
         lake.commit(self.load_id, parts, hook)?;
         tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
+        let mut made = std::collections::HashSet::new();
         for (from, to) in &self.moves {
+            if let Some(parent) = to.parent().filter(|p| !made.contains(*p)) {
+                fs::create_dir_all(parent).map_err(Error::io("cannot create the archive folder", parent))?;
+                made.insert(parent.to_path_buf());
+            }
             move_file(from, to)?;
         }
         Ok(())
@@ -115,18 +118,20 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     if summary.batches_rolled_back > 0 {
         tracing::warn!(batches = summary.batches_rolled_back, "rolled back what an interrupted run left unfinished");
     }
-    let mut known = lake.loaded_files()?;
+    let mut known = lake.known_files()?;
 
     // Two walks over the folders, so no list of every file is kept: the
     // first only adds up sizes for the progress bar.
     let folders = [(&config.paths.reference, Origin::Reference), (&config.paths.inbox, Origin::Inbox)];
-    let mut total = 0;
+    let (mut total, mut files) = (0, 0);
     for (root, origin) in folders {
         walk(root, origin, &mut |candidate| {
-            total += candidate.size;
+            total += fs::metadata(&candidate.path).map(|m| m.len()).unwrap_or(0);
+            files += 1;
             Ok(())
         })?;
     }
+    known.reserve(files);
     let bar = crate::progress::bar(total, "ingest", options.show_progress);
 
     let mut failed_once = false;
@@ -140,8 +145,8 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     let mut batch = Batch::new(lake.next_load_id()?);
     for (root, origin) in folders {
         walk(root, origin, &mut |candidate| {
-            ingest_file(&candidate, config, &context, &mut known, &mut batch, &mut summary)?;
-            bar.inc(candidate.size);
+            let size = ingest_file(&candidate, config, &context, &mut known, &mut batch, &mut summary)?;
+            bar.inc(size);
             if batch.bytes >= config.batch_bytes {
                 let next = batch.load_id + 1;
                 std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
@@ -162,10 +167,10 @@ fn ingest_file(
     candidate: &Candidate,
     config: &Config,
     context: &Context,
-    known: &mut HashMap<[u8; 32], LoadedFile>,
+    known: &mut KnownFiles,
     batch: &mut Batch,
     summary: &mut IngestSummary,
-) -> Result<()> {
+) -> Result<u64> {
     let bytes = fs::read(&candidate.path).map_err(Error::io("cannot read", &candidate.path))?;
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     let hash_hex = hex::encode(hash);
@@ -177,10 +182,10 @@ fn ingest_file(
     let bestand = privacy::mask_bsn_like(&format!("{folder}/{}", candidate.relative));
     let now = Utc::now();
 
-    if let Some(seen) = known.get(&hash) {
+    if let Some(seen) = known.get(&hash, &bestand) {
         match candidate.origin {
             Origin::Reference => summary.reference_unchanged += 1,
-            Origin::Inbox if seen.name == name_fingerprint(&bestand) => {
+            Origin::Inbox if seen.same_name => {
                 // Loaded by a run that stopped before archiving it.
                 move_file(&candidate.path, &archive_path(config, candidate, Outcome::Loaded, &hash_hex))?;
                 summary.archived_after_interruption += 1;
@@ -192,7 +197,7 @@ fn ingest_file(
                     &bestand,
                     &hash_hex,
                     bytes.len(),
-                    &seen.soort,
+                    seen.kind,
                     [0, 0, 0],
                     Outcome::Duplicate,
                     now,
@@ -204,7 +209,7 @@ fn ingest_file(
                 summary.duplicates_skipped += 1;
             }
         }
-        return Ok(());
+        return Ok(bytes.len() as u64);
     }
 
     let (kind, loaded) = match recognise::decode(&bytes) {
@@ -260,11 +265,11 @@ fn ingest_file(
     }
     summary.bytes += bytes.len() as u64;
     batch.bytes += bytes.len() as u64;
-    known.insert(hash, LoadedFile { name: name_fingerprint(&bestand), soort: Arc::from(kind) });
+    known.insert(&hash, &bestand, kind);
     if candidate.origin == Origin::Inbox {
         batch.moves.push((candidate.path.clone(), archive_path(config, candidate, outcome, &hash_hex)));
     }
-    Ok(())
+    Ok(bytes.len() as u64)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -304,10 +309,13 @@ fn archive_path(config: &Config, candidate: &Candidate, outcome: Outcome, hash_h
 }
 
 fn move_file(from: &Path, to: &Path) -> Result<()> {
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent).map_err(Error::io("cannot create the archive folder", parent))?;
-    }
     if fs::rename(from, to).is_err() {
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(Error::io("cannot create the archive folder", parent))?;
+        }
+        if fs::rename(from, to).is_ok() {
+            return Ok(());
+        }
         // Another file system: copy, then remove the original.
         fs::copy(from, to).map_err(Error::io("cannot archive", from))?;
         fs::remove_file(from).map_err(Error::io("cannot remove the archived", from))?;
@@ -333,21 +341,26 @@ fn walk_folder(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io("cannot list", folder)(e)),
     };
-    let mut names = Vec::new();
+    let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(Error::io("cannot list", folder))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && !name.starts_with("~$") {
-            names.push(name);
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
         }
+        // The entry's type comes with the listing; following a link needs a stat.
+        let mut kind = entry.file_type().map_err(Error::io("cannot read", &entry.path()))?;
+        if kind.is_symlink() {
+            kind = fs::metadata(entry.path()).map_err(Error::io("cannot read", &entry.path()))?.file_type();
+        }
+        found.push((name, kind.is_dir(), kind.is_file()));
     }
-    names.sort();
-    for name in names {
+    found.sort();
+    for (name, is_dir, is_file) in found {
         let path = folder.join(&name);
-        let meta = fs::metadata(&path).map_err(Error::io("cannot read", &path))?;
-        if meta.is_dir() {
+        if is_dir {
             walk_folder(root, &path, origin, visit)?;
-        } else if meta.is_file() {
+        } else if is_file {
             let relative = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
@@ -355,7 +368,7 @@ fn walk_folder(
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            visit(Candidate { origin, path, relative, size: meta.len() })?;
+            visit(Candidate { origin, path, relative })?;
         }
     }
     Ok(())

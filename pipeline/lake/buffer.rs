@@ -76,7 +76,9 @@ impl ColumnBuilder {
             ColumnType::Int => ColumnBuilder::Int(Int64Builder::new()),
             ColumnType::Money => ColumnBuilder::Dec(decimal(18, 2), 2),
             ColumnType::Grade => ColumnBuilder::Dec(decimal(4, 1), 1),
-            ColumnType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00")),
+            ColumnType::Timestamp => {
+                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone("+00:00"))
+            }
         }
     }
 

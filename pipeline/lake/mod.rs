@@ -2,9 +2,11 @@
 //! (`buffer`) and how a batch reaches disk all at once or not at all (`store`).
 
 pub mod buffer;
+pub mod known;
 pub mod schema;
 pub mod store;
 
 pub use buffer::{TableBuffer, Value};
+pub use known::KnownFiles;
 pub use schema::{ColumnType, Table, TableDef};
-pub use store::{Lake, LoadedFile, name_fingerprint};
+pub use store::Lake;

@@ -8,6 +8,7 @@
 //! debris of an interrupted run, and `recover` removes it before the next
 //! ingest, so the lake is always as if a batch was loaded fully or not at all.
 
+use super::known::KnownFiles;
 use super::schema::Table;
 use crate::error::{Error, Result};
 use arrow_array::{Array, RecordBatch, StringArray};
@@ -15,10 +16,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 const STAGING: &str = "_staging";
 const LOCK_FILE: &str = ".lock";
@@ -30,24 +30,6 @@ pub struct Lake {
 /// Held while a run writes the lake; released when dropped.
 pub struct LakeLock {
     _file: File,
-}
-
-/// What the lake remembers of a file it has seen: small, because ingest
-/// keeps one per file ever loaded (millions at national scale).
-#[derive(Debug, Clone)]
-pub struct LoadedFile {
-    /// Fingerprint of the name it was loaded under (`name_fingerprint`).
-    pub name: u64,
-    pub soort: Arc<str>,
-}
-
-/// A stable 64-bit fingerprint of a file name (the first bytes of its SHA-256).
-pub fn name_fingerprint(name: &str) -> u64 {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(name.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    u64::from_le_bytes(first)
 }
 
 impl Lake {
@@ -171,14 +153,20 @@ impl Lake {
         Ok(())
     }
 
-    /// Every file the lake has seen, by content hash (hex SHA-256).
-    pub fn loaded_files(&self) -> Result<HashMap<[u8; 32], LoadedFile>> {
-        let mut known = HashMap::new();
-        let mut interned: HashMap<String, Arc<str>> = HashMap::new();
+    /// Every file the lake has seen, by content hash.
+    pub fn known_files(&self) -> Result<KnownFiles> {
+        let mut known = KnownFiles::default();
         let dir = self.table_dir(Table::Laadlog);
-        for id in part_ids(&dir)? {
-            let path = dir.join(part_name(id));
-            for batch in read_parquet(&path)? {
+        let parts: Vec<PathBuf> = part_ids(&dir)?.into_iter().map(|id| dir.join(part_name(id))).collect();
+        let mut rows = 0;
+        for path in &parts {
+            let file = File::open(path).map_err(Error::io("cannot open", path))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(Error::parquet("read", path))?;
+            rows += usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        }
+        known.reserve(rows);
+        for path in &parts {
+            for batch in read_parquet(path)? {
                 let column = |name: &str| -> Result<&StringArray> {
                     batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| {
                         Error::Parquet {
@@ -190,12 +178,9 @@ impl Lake {
                 };
                 let (hashes, names, kinds) = (column("bestand_hash")?, column("bestand")?, column("soort")?);
                 for row in 0..batch.num_rows() {
-                    let Some(hash) = decode_hash(hashes.value(row)) else { continue };
-                    let soort = interned
-                        .entry(kinds.value(row).to_string())
-                        .or_insert_with(|| Arc::from(kinds.value(row)))
-                        .clone();
-                    known.entry(hash).or_insert(LoadedFile { name: name_fingerprint(names.value(row)), soort });
+                    if let Some(hash) = decode_hash(hashes.value(row)) {
+                        known.insert(&hash, names.value(row), kinds.value(row));
+                    }
                 }
             }
         }
