@@ -12,11 +12,11 @@ const PERSONAL: &[&str] = &[
     "999988116",
     "999911145",
     "999925995",
-    "Vermeulen",
-    "Dorpsstraat",
-    "Postbusweg",
+    "Testachternaam",
+    "Teststraat",
+    "Testpostbusweg",
     "1982-07-05",
-    "Joëlle",
+    "Testvoornëam",
     "8031LW",
 ];
 
@@ -118,9 +118,9 @@ fn pseudonyms_are_keyed_and_stable() {
 fn scrubbing_masks_personal_elements_and_nine_digit_runs() {
     use wmo_monitor::privacy::{mask_bsn_like, scrub};
     let raw = "<Client><Bsn>999911144</Bsn><Geboortedatum><iwmo:Datum>1982-07-05</iwmo:Datum></Geboortedatum>\
-               <iwmo:Achternaam>Vermeulen</iwmo:Achternaam><ToewijzingNummer>3169899</ToewijzingNummer>";
+               <iwmo:Achternaam>Testachternaam</iwmo:Achternaam><ToewijzingNummer>3169899</ToewijzingNummer>";
     let safe = scrub(raw);
-    for secret in ["999911144", "1982-07-05", "Vermeulen"] {
+    for secret in ["999911144", "1982-07-05", "Testachternaam"] {
         assert!(!safe.contains(secret), "{secret} in {safe}");
     }
     assert!(safe.contains("<ToewijzingNummer>3169899</ToewijzingNummer>"));
