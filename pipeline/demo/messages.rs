@@ -100,11 +100,6 @@ impl Message {
         };
     }
 
-    /// Appends text written elsewhere (a spooled body) at the current depth.
-    pub fn raw(&mut self, text: &str) {
-        self.out.push_str(text);
-    }
-
     pub fn finish(mut self) -> String {
         let name = self.name("Bericht");
         let _ = writeln!(self.out, "</{name}>");

@@ -12,7 +12,7 @@ mod tariffs;
 use crate::config::{Config, DEMO_KEY_FILE, KEY_ENV};
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
-use population::{Allocation, Client, Population, add_days, date, demo_end, demo_start, month_end, rng_for};
+use population::{Allocation, Client, Population, add_days, demo_end, demo_start, month_end, rng_for};
 use rand::Rng;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashSet};
@@ -77,6 +77,24 @@ impl Out {
         fs::write(&path, content).map_err(Error::io("cannot write", &path))?;
         self.files += 1;
         self.bytes += content.len() as u64;
+        Ok(())
+    }
+}
+
+impl Out {
+    /// Writes `before`, the content of the file `middle`, then `after`.
+    fn put_around(&mut self, folder: &str, name: &str, before: &str, middle: &Path, after: &str) -> Result<()> {
+        let dir = self.root.join(folder);
+        fs::create_dir_all(&dir).map_err(Error::io("cannot create", &dir))?;
+        let path = dir.join(name);
+        let mut target = std::io::BufWriter::new(fs::File::create(&path).map_err(Error::io("cannot create", &path))?);
+        let mut body = fs::File::open(middle).map_err(Error::io("cannot read", middle))?;
+        target.write_all(before.as_bytes()).map_err(Error::io("cannot write", &path))?;
+        let copied = std::io::copy(&mut body, &mut target).map_err(Error::io("cannot write", &path))?;
+        target.write_all(after.as_bytes()).map_err(Error::io("cannot write", &path))?;
+        target.flush().map_err(Error::io("cannot write", &path))?;
+        self.files += 1;
+        self.bytes += (before.len() + after.len()) as u64 + copied;
         Ok(())
     }
 }
@@ -476,8 +494,6 @@ fn write_declarations(
         let provider = &population.providers[provider_index];
         let file = spool.file.into_inner().map_err(|e| Error::io("cannot write", &spool.path)(e.into_error()))?;
         drop(file);
-        let body = fs::read_to_string(&spool.path).map_err(Error::io("cannot read", &spool.path))?;
-        fs::remove_file(&spool.path).map_err(Error::io("cannot remove", &spool.path))?;
         let mut rng = rng_for(population.seed.wrapping_add(4), provider_index as u64 * 4096 + month_index);
         let sent = add_days(last, rng.random_range(4..12) + if correction { 35 } else { 0 });
         let number = format!("{}{}{}", provider.agb, month.format("%Y%m"), if correction { "C" } else { "" });
@@ -497,13 +513,14 @@ fn write_declarations(
         msg.base("DebetCredit", if spool.total_cents < 0 { "C" } else { "D" });
         msg.close("TotaalIngediendBedrag");
         msg.open("Clienten");
-        msg.raw(&body);
+        let before = msg.take();
         msg.close("Clienten");
         msg.close("Declaratie");
-        let name = format!("wmo323-{number}.xml");
-        out.put(&month_folder(sent), &name, msg.finish().as_bytes())?;
+        let after = msg.finish();
+        // The body is copied from its spool, never held in memory whole.
+        out.put_around(&month_folder(sent), &format!("wmo323-{number}.xml"), &before, &spool.path, &after)?;
+        fs::remove_file(&spool.path).map_err(Error::io("cannot remove", &spool.path))?;
     }
-    let _ = date;
     Ok(())
 }
 
