@@ -182,3 +182,18 @@ fn laadlog_records_every_file() {
     assert!(deployment.config.paths.archive.join("geladen/wmo323.xml").exists(), "loaded files move to the archive");
     assert!(!deployment.config.paths.inbox.join("wmo323.xml").exists());
 }
+
+#[test]
+fn an_xml_declaration_naming_another_encoding_is_honoured() {
+    let deployment = Deployment::new();
+    let text = crate::support::fixture_text("inbox/wmo301.xml")
+        .replace("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"")
+        .replace("Testvoorn&#235;am", "Testvoornëam");
+    // ë as one Latin-1 byte, which is not valid UTF-8.
+    let latin1: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
+    assert!(std::str::from_utf8(&latin1).is_err());
+    deployment.inbox("latin1.xml", latin1);
+    let summary = deployment.ingest();
+    assert_eq!(summary.files_loaded, 1, "{summary}");
+    assert_eq!(deployment.table(Table::Toewijzingen).len(), 2);
+}
