@@ -202,7 +202,10 @@ pub fn load_message(
     let mut loaded = Loaded::default();
     let mut header: Option<Result<Header, Fault>> = None;
     let streamed = xml::stream(text, "Client", &mut |ancestors, client, number| {
-        let header = header.get_or_insert_with(|| read_header(&ancestors[0], kind, context));
+        let header = header.get_or_insert_with(|| match ancestors.first() {
+            Some(root) => read_header(root, kind, context),
+            None => Err(Fault::new(&rules::REQUIRED, "Client must stand inside Bericht")),
+        });
         let Ok(header) = header else { return };
         let xpath = format!("{client_xpath}[{number}]");
         let rows_before = loaded.rows.len();
