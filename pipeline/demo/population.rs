@@ -302,18 +302,18 @@ pub fn weighted<T: Copy>(rng: &mut ChaCha8Rng, options: &[(T, f64)]) -> T {
 
 fn diah_product(rng: &mut ChaCha8Rng, need: Need) -> &'static str {
     match need {
-        Need::Household => weighted(rng, &[("01H01", 0.58), ("01H02", 0.40), ("01H03", 0.02)]),
+        Need::Household => weighted(rng, &[("01H01", 0.52), ("01H02", 0.45), ("01H03", 0.03)]),
         Need::Support => weighted(
             rng,
             &[
-                ("02B01", 0.08),
-                ("02B02", 0.16),
+                ("02B01", 0.06),
+                ("02B02", 0.14),
                 ("02B03", 0.2),
-                ("02B04", 0.14),
-                ("02B05", 0.08),
+                ("02B04", 0.15),
+                ("02B05", 0.09),
                 ("02S01", 0.1),
-                ("02S02", 0.08),
-                ("02S03", 0.06),
+                ("02S02", 0.09),
+                ("02S03", 0.07),
                 ("02S04", 0.03),
                 ("02S05", 0.02),
                 ("02M01", 0.05),
@@ -575,6 +575,11 @@ impl Population {
                 if need_end <= demo_end() {
                     let reason = end_reason(rng, need, elderly);
                     allocation.stop = reason.map(|reason| Stop { date: need_end.max(allocation.care_start), reason });
+                    if allocation.stop.is_none() {
+                        // No stop message: the allocation was planned to end
+                        // with the need, and simply runs out (verlopen).
+                        allocation.planned_end = need_end.max(allocation.start);
+                    }
                     let ended = allocation.stop.as_ref().filter(|s| s.reason == "19").map(|s| s.date);
                     client.allocations.push(allocation);
                     return ended;
