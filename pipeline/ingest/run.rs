@@ -28,6 +28,10 @@ pub struct IngestOptions {
     pub fail_after_first_table_write: bool,
 }
 
+/// How many files the reader thread may read ahead of the parser; bounds
+/// the memory of files in flight.
+const READ_AHEAD: usize = 4;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Origin {
     Reference,
@@ -143,17 +147,38 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
         Ok(())
     };
     let mut batch = Batch::new(lake.next_load_id()?);
-    for (root, origin) in folders {
-        walk(root, origin, &mut |candidate| {
-            let size = ingest_file(&candidate, config, &context, &mut known, &mut batch, &mut summary)?;
-            bar.inc(size);
-            if batch.bytes >= config.batch_bytes {
-                let next = batch.load_id + 1;
-                std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
+    // A reader thread walks the folders and reads the next few files while
+    // this thread parses and writes, so the file system's work overlaps the
+    // parsing. Only this thread writes the lake.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Candidate, Vec<u8>)>(READ_AHEAD);
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || -> Result<()> {
+            for (root, origin) in folders {
+                walk(root, origin, &mut |candidate| {
+                    let bytes = fs::read(&candidate.path).map_err(Error::io("cannot read", &candidate.path))?;
+                    // The receiver is gone only when ingest already stopped on an error.
+                    sender.send((candidate, bytes)).map_err(|_| Error::Invalid("ingest stopped".into()))
+                })?;
             }
             Ok(())
-        })?;
-    }
+        });
+        let processed = (|| -> Result<()> {
+            for (candidate, bytes) in receiver.iter() {
+                let size = bytes.len() as u64;
+                ingest_file(&candidate, bytes, config, &context, &mut known, &mut batch, &mut summary)?;
+                bar.inc(size);
+                if batch.bytes >= config.batch_bytes {
+                    let next = batch.load_id + 1;
+                    std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
+                }
+            }
+            Ok(())
+        })();
+        // Lets a reader blocked on a full hand-off see that we stopped.
+        drop(receiver);
+        let read = reader.join().map_err(|_| Error::Invalid("the file reader stopped unexpectedly".into()))?;
+        processed.and(read)
+    })?;
     if !batch.is_empty() {
         batch.commit(&lake, &mut hook)?;
     }
@@ -165,13 +190,13 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
 
 fn ingest_file(
     candidate: &Candidate,
+    bytes: Vec<u8>,
     config: &Config,
     context: &Context,
     known: &mut KnownFiles,
     batch: &mut Batch,
     summary: &mut IngestSummary,
-) -> Result<u64> {
-    let bytes = fs::read(&candidate.path).map_err(Error::io("cannot read", &candidate.path))?;
+) -> Result<()> {
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     let hash_hex = hex::encode(hash);
     let folder = match candidate.origin {
@@ -209,7 +234,7 @@ fn ingest_file(
                 summary.duplicates_skipped += 1;
             }
         }
-        return Ok(bytes.len() as u64);
+        return Ok(());
     }
 
     let (kind, loaded) = match recognise::decode(&bytes) {
@@ -269,7 +294,7 @@ fn ingest_file(
     if candidate.origin == Origin::Inbox {
         batch.moves.push((candidate.path.clone(), archive_path(config, candidate, outcome, &hash_hex)));
     }
-    Ok(bytes.len() as u64)
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
