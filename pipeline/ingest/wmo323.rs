@@ -46,7 +46,7 @@ impl Source for Wmo323 {
             context,
             &mut |header, ancestors, client, xpath, loaded| {
                 for line in client.at("Prestaties").into_iter().flat_map(|p| p.all("Prestatie")) {
-                    if let Ok(amount) = signed_amount(line) {
+                    if let Ok((amount, _)) = signed_amount(line) {
                         sum_as_sent += amount;
                     }
                 }
@@ -109,7 +109,8 @@ fn read_declaration(el: &Element) -> Result<Declaration, Fault> {
     let total = el
         .child("TotaalIngediendBedrag")
         .ok_or_else(|| Fault::new(&rules::REQUIRED, "TotaalIngediendBedrag is missing"))
-        .and_then(|t| signed(t, "TotaalBedrag"))?;
+        .and_then(|t| signed(t, "TotaalBedrag"))?
+        .0;
     Ok(Declaration { number, begin, end, dated, total })
 }
 
@@ -118,8 +119,8 @@ fn last_day_of_month(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, 1).and_then(|d| d.pred_opt()).unwrap_or(day)
 }
 
-/// An amount in cents with its `DebetCredit`, as signed euro.
-fn signed(el: &Element, amount_path: &str) -> Result<Decimal, Fault> {
+/// An amount in cents with its `DebetCredit`, as signed euro, and the sign.
+fn signed<'a>(el: &'a Element, amount_path: &str) -> Result<(Decimal, &'a str), Fault> {
     let cents = iwmo::integer(el, amount_path)?;
     if cents < 0 {
         return Err(Fault::new(
@@ -129,10 +130,10 @@ fn signed(el: &Element, amount_path: &str) -> Result<Decimal, Fault> {
     }
     let sign = iwmo::code(el, "DebetCredit", iwmo::DEBET_CREDIT, "COD043 DebetCredit")?;
     let euro = iwmo::euro_from_cents(cents);
-    Ok(if sign == "C" { -euro } else { euro })
+    Ok((if sign == "C" { -euro } else { euro }, sign))
 }
 
-fn signed_amount(line: &Element) -> Result<Decimal, Fault> {
+fn signed_amount(line: &Element) -> Result<(Decimal, &str), Fault> {
     let amount =
         line.child("IngediendBedrag").ok_or_else(|| Fault::new(&rules::REQUIRED, "IngediendBedrag is missing"))?;
     signed(amount, "Bedrag")
@@ -198,9 +199,7 @@ fn read_line(
     let volume = iwmo::integer(line, "GeleverdVolume")?;
     let unit = iwmo::code(line, "Eenheid", iwmo::EENHEID, "WJ756 Eenheid")?;
     let tariff = iwmo::optional_integer(line, "ProductTarief")?;
-    let amount = signed_amount(line)?;
-    let sign = if amount.is_sign_negative() { "C" } else { "D" };
-    let sign = line.text_at("IngediendBedrag/DebetCredit").unwrap_or(sign);
+    let (amount, sign) = signed_amount(line)?;
     if sign == "C" && previous.is_none() {
         return Err(Fault::new(
             &rules::DECL_CREDIT_REFERENCE,

@@ -3,7 +3,7 @@
 use super::schema::{ColumnType, Table};
 use crate::error::{Error, Result};
 use arrow_array::builder::{
-    ArrayBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    Date32Builder, Decimal128Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -114,16 +114,6 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => std::sync::Arc::new(b.finish()),
         }
     }
-
-    fn len(&self) -> usize {
-        match self {
-            ColumnBuilder::Text(b) => b.len(),
-            ColumnBuilder::Date(b) => b.len(),
-            ColumnBuilder::Int(b) => b.len(),
-            ColumnBuilder::Dec(b, _) => b.len(),
-            ColumnBuilder::Timestamp(b) => b.len(),
-        }
-    }
 }
 
 /// The rows of one table in the batch being built.
@@ -136,14 +126,6 @@ impl TableBuffer {
     pub fn new(table: Table) -> TableBuffer {
         let columns = table.def().columns.iter().map(|c| ColumnBuilder::new(c.ty)).collect();
         TableBuffer { table, columns }
-    }
-
-    pub fn len(&self) -> usize {
-        self.columns.first().map_or(0, ColumnBuilder::len)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Appends a row: the source's cells, then the lineage cells.

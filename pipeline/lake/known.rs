@@ -43,14 +43,6 @@ impl KnownFiles {
         self.entries.reserve(more);
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub fn insert(&mut self, hash: &[u8; 32], name: &str, kind: &str) {
         let kind = match self.kinds.iter().position(|k| k == kind) {
             Some(index) => index,

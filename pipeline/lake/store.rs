@@ -38,10 +38,6 @@ impl Lake {
         Ok(Lake { root: root.to_path_buf() })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     pub fn table_dir(&self, table: Table) -> PathBuf {
         self.root.join(table.name())
     }
