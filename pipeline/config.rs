@@ -16,6 +16,7 @@ reference = "reference"    # reference CSVs, loaded as snapshots when they chang
 data = "data"              # the Parquet lake (data/lake) and its key
 out = "out"                # reports and the mail outbox
 archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweigerd/)
+# queries = "queries"      # read the SQL from this folder instead of the built-in copies
 
 # The pseudonymisation secret comes from WMO_MONITOR_PSEUDONYM_KEY, or from a
 # key file named here; `wmo-monitor demo` creates data/pseudonym.key.
@@ -23,6 +24,10 @@ archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweig
 
 [ingest]
 batch_megabytes = 64       # input committed to the lake at once
+
+[query]
+memory_megabytes = 3072    # memory compute and sql may hold; beyond it they spill to disk
+timeout_seconds = 300      # an analyst's statement is stopped after this long
 "#;
 
 /// Environment variable holding the pseudonymisation secret.
@@ -36,6 +41,8 @@ pub struct Config {
     pub paths: Paths,
     pub pseudonym_key_file: Option<PathBuf>,
     pub batch_bytes: u64,
+    pub query_memory_bytes: usize,
+    pub query_timeout: std::time::Duration,
     /// Where the configuration came from, for messages.
     pub origin: String,
 }
@@ -47,6 +54,8 @@ pub struct Paths {
     pub data: PathBuf,
     pub out: PathBuf,
     pub archive: PathBuf,
+    /// The SQL of `queries/`, when not the built-in copies.
+    pub queries: Option<PathBuf>,
 }
 
 impl Paths {
@@ -62,6 +71,7 @@ struct ConfigFile {
     paths: Option<PathsFile>,
     pseudonym_key_file: Option<PathBuf>,
     ingest: Option<IngestFile>,
+    query: Option<QueryFile>,
 }
 
 #[derive(Deserialize, Default)]
@@ -72,12 +82,20 @@ struct PathsFile {
     data: Option<PathBuf>,
     out: Option<PathBuf>,
     archive: Option<PathBuf>,
+    queries: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct IngestFile {
     batch_megabytes: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct QueryFile {
+    memory_megabytes: Option<u64>,
+    timeout_seconds: Option<u64>,
 }
 
 impl Config {
@@ -118,6 +136,11 @@ impl Config {
             .or(defaults.ingest.and_then(|i| i.batch_megabytes))
             .unwrap_or(64)
             .max(1);
+        let query = file.query.unwrap_or_default();
+        let default_query = defaults.query.unwrap_or_default();
+        let memory_megabytes = query.memory_megabytes.or(default_query.memory_megabytes).unwrap_or(3072).max(64);
+        let timeout_seconds = query.timeout_seconds.or(default_query.timeout_seconds).unwrap_or(300).max(1);
+        let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         Ok(Config {
             gemeente,
             paths: Paths {
@@ -126,11 +149,26 @@ impl Config {
                 data: pick(paths.data, default_paths.data, "data")?,
                 out: pick(paths.out, default_paths.out, "out")?,
                 archive: pick(paths.archive, default_paths.archive, "archive")?,
+                queries: paths.queries.map(resolve),
             },
-            pseudonym_key_file: file.pseudonym_key_file.map(|p| if p.is_absolute() { p } else { base.join(p) }),
+            pseudonym_key_file: file.pseudonym_key_file.map(resolve),
             batch_bytes: batch_megabytes * 1024 * 1024,
+            query_memory_bytes: usize::try_from(memory_megabytes * 1024 * 1024).unwrap_or(usize::MAX),
+            query_timeout: std::time::Duration::from_secs(timeout_seconds),
             origin: origin.to_string(),
         })
+    }
+
+    /// Where the SQL of `queries/` comes from.
+    pub fn query_source(&self) -> crate::sql::QuerySource {
+        match &self.paths.queries {
+            Some(folder) => crate::sql::QuerySource::Folder(folder.clone()),
+            None => crate::sql::QuerySource::Embedded,
+        }
+    }
+
+    pub fn query_limits(&self) -> crate::sql::Limits {
+        crate::sql::Limits { memory_bytes: self.query_memory_bytes, timeout: self.query_timeout }
     }
 
     /// The pseudonymisation secret: the environment first, then the key file

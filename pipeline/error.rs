@@ -36,6 +36,10 @@ pub enum Error {
 
     #[error("{0}")]
     Invalid(String),
+
+    /// A query or the query engine failed; the text says which and why.
+    #[error("{0}")]
+    Sql(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

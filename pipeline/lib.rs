@@ -3,13 +3,16 @@
 //! `ingest` turns inbox files into the Parquet `lake`, `demo` writes a
 //! realistic inbox for Zwolle.
 
+pub mod compute;
 pub mod config;
 pub mod demo;
+pub mod dutch;
 pub mod error;
 pub mod ingest;
 pub mod lake;
 pub mod privacy;
 pub mod progress;
+pub mod sql;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -1,9 +1,12 @@
 //! The `wmo-monitor` command line.
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wmo_monitor::{Config, demo, ingest};
+use wmo_monitor::sql::analyst::{self, AnalystOptions};
+use wmo_monitor::sql::output::Format;
+use wmo_monitor::{Config, compute, demo, ingest};
 
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
@@ -36,9 +39,40 @@ enum Command {
         #[arg(long)]
         no_ingest: bool,
     },
+    /// Compute the kpi tables of queries/ and keep them in the lake, per period.
+    #[command(group = clap::ArgGroup::new("which").required(true))]
+    Compute {
+        /// One quarter (2019-Q3) or half-year (2019-H2); it replaces that period only.
+        #[arg(long, group = "which")]
+        periode: Option<String>,
+        /// Every quarter and half-year with data that ended by the as-of date.
+        #[arg(long, group = "which")]
+        all: bool,
+        /// Compute with what was known on this date (YYYY-MM-DD); default: the latest Dagtekening in the lake.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Read-only SQL over the lake's tables, the staging views and the kpi tables.
+    Sql {
+        /// Run these statements and stop.
+        #[arg(short = 'e', long = "execute", value_name = "SQL", conflicts_with = "file")]
+        execute: Option<String>,
+        /// Run the statements in this file and stop.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// How results are written.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the result to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The staging views see what was known on this date; default: the latest Dagtekening.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
     /// Print the configuration in effect.
     Config,
-    /// List the lake's tables and columns with a one-line description each (Markdown).
+    /// List every table and view analysts can query, with their columns and a one-line description each (Markdown).
     Tables,
 }
 
@@ -76,10 +110,24 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             if !no_ingest {
                 let summary = ingest::ingest(&config, &ingest::IngestOptions { show_progress, ..Default::default() })?;
                 println!("{summary}");
-                println!("The lake is in {}; query it with any Parquet reader.", config.paths.lake().display());
+                let computed =
+                    compute::compute(&config, &compute::ComputeOptions { show_progress, ..Default::default() })?;
+                print!("{computed}");
+                print!("{}", demo::headline::latest_quarter(&config)?);
+                println!(
+                    "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
+                    config.paths.lake().display()
+                );
             }
         }
-        Command::Tables => print!("{}", wmo_monitor::lake::schema::markdown()),
+        Command::Compute { periode, all: _, as_of } => {
+            let summary = compute::compute(&config, &compute::ComputeOptions { periode, as_of, show_progress })?;
+            print!("{summary}");
+        }
+        Command::Sql { execute, file, format, output, as_of } => {
+            analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;
+        }
+        Command::Tables => print!("{}", wmo_monitor::sql::describe::markdown(&config)?),
         Command::Config => {
             println!("configuration: {}", config.origin);
             println!("gemeente: {}", config.gemeente);

@@ -11,7 +11,7 @@ pub fn bar(len: u64, what: &str, show: bool) -> ProgressBar {
 
 /// A bar over a count of things.
 pub fn counter(len: u64, what: &str, show: bool) -> ProgressBar {
-    styled(len, show, &format!("{what:>10} [{{bar:40}}] {{pos}}/{{len}} eta {{eta}}"))
+    styled(len, show, &format!("{what:>10} [{{bar:40}}] {{pos}}/{{len}} eta {{eta}} {{msg}}"))
 }
 
 fn styled(len: u64, show: bool, template: &str) -> ProgressBar {

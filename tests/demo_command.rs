@@ -89,6 +89,39 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
         }
     }
 
+    // The demo computed every ended period and closes with the latest quarter in Dutch.
+    assert!(stdout.contains("Computed "), "{stdout}");
+    assert!(stdout.contains("Gemeente 0193, 2019-Q4"), "{stdout}");
+    assert!(stdout.contains("cliënten met ondersteuning"), "{stdout}");
+    assert!(stdout.contains("gedeclareerd is "), "{stdout}");
+
+    // The contract outside checks rely on: CSV with a header on stdout, nothing else there.
+    std::fs::write(dir.path().join("wmo.toml"), "gemeente = \"0193\"\n").expect("config");
+    let (ok, csv, stderr) = wmo_monitor(
+        dir.path(),
+        &[
+            "--config",
+            "wmo.toml",
+            "sql",
+            "--format",
+            "csv",
+            "-e",
+            "select * from kpi_aanbieder order by periode, aanbieder_agb",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().expect("a header row").clone();
+    assert_eq!(&header[0], "periode");
+    assert!(header.iter().any(|h| h == "afschaling_pct"), "{header:?}");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].to_string(), r[3].to_string())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "ordered by periode, aanbieder_agb");
+    assert!(keys.iter().any(|(p, _)| p == "2019-Q4") && keys.iter().any(|(p, _)| p == "2017-H1"));
+
     let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--quiet", "ingest"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("0 new files"), "{stdout}");

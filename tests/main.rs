@@ -4,9 +4,11 @@
 
 mod support;
 
+mod compute_command;
 mod csv_dialects;
 mod demo_command;
 mod exactly_once;
+mod indicators;
 mod other_reader;
 mod privacy;
 mod readme;

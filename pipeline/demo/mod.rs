@@ -5,6 +5,7 @@
 //! whatever `--clients` is.
 
 mod exports;
+pub mod headline;
 mod messages;
 pub mod population;
 mod tariffs;
@@ -194,7 +195,7 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
                         && a.end() >= allocation.decided
                         && !(a.withdrawn && a.number != allocation.number)
                 })
-                .map(|a| (a, None, a.planned_end))
+                .map(|a| (a, None, a.end_known_on(allocation.decided)))
                 .collect(),
         )];
         if allocation.withdrawn {

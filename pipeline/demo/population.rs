@@ -245,6 +245,15 @@ impl Allocation {
         self.shortened.map_or(self.planned_end, |(end, _)| end)
     }
 
+    /// The end a WMO301 sent on `day` states: brought forward once the
+    /// shortening message has gone out.
+    pub fn end_known_on(&self, day: NaiveDate) -> NaiveDate {
+        match self.shortened {
+            Some((end, sent)) if sent <= day => end,
+            _ => self.planned_end,
+        }
+    }
+
     /// The last day of care, as far as the data of the demo knows.
     pub fn care_end(&self) -> NaiveDate {
         self.stop.as_ref().map_or(self.end(), |s| s.date.min(self.end()))
@@ -558,7 +567,9 @@ impl Population {
             let converting =
                 !is_to(product) && start < to_start() && planned_end >= to_start() && need_end >= to_start();
             if converting {
-                allocation.shortened = Some((sub_days(to_start(), 1), date(2018, 3, 1)));
+                // Sent on 1 March, or the day after the decision for one taken later.
+                let sent = date(2018, 3, 1).max(add_days(allocation.decided, 1));
+                allocation.shortened = Some((sub_days(to_start(), 1), sent));
                 let keeps_provider = self.providers[provider].serves(to_start());
                 if !keeps_provider {
                     allocation.stop = Some(Stop { date: sub_days(to_start(), 1), reason: "38" });

@@ -263,6 +263,21 @@ pub static LAADLOG: TableDef = TableDef {
     ],
 };
 
+/// Written by `compute`, not ingest: one row per kpi table per run.
+pub static BEREKENINGEN: TableDef = TableDef {
+    name: "berekeningen",
+    doc: "one row per kpi table per compute run: when, as of which date, which periods, how many rows",
+    columns: &[
+        req("berekening_id", Int, "the compute run"),
+        req("gestart", Timestamp, "when the run started"),
+        req("klaar", Timestamp, "when its tables were in place"),
+        req("peildatum", Date, "the as-of date the figures were computed with"),
+        req("perioden", Text, "the periods (or years, for kpi_begroting) the run wrote, comma-separated"),
+        req("tabel", Text, "the kpi table"),
+        req("rijen", Int, "rows written to the table"),
+    ],
+};
+
 pub static QUARANTAINE: TableDef = TableDef {
     name: "quarantaine",
     doc: "one row per rejected record or file, with the rule it broke",

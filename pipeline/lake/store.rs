@@ -67,6 +67,17 @@ impl Lake {
         part_ids(&self.table_dir(Table::Laadlog))
     }
 
+    /// The parts of `table` whose batch is committed, in load order.
+    pub fn committed_parts(&self, table: Table) -> Result<Vec<PathBuf>> {
+        let committed = self.committed_ids()?;
+        let dir = self.table_dir(table);
+        Ok(part_ids(&dir)?.into_iter().filter(|id| committed.contains(id)).map(|id| dir.join(part_name(id))).collect())
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Removes what an interrupted run left: parts of batches that never got
     /// their `laadlog` part, and the staging area. Returns how many batches
     /// were rolled back.
@@ -190,11 +201,11 @@ pub fn decode_hash(hex_text: &str) -> Option<[u8; 32]> {
     Some(hash)
 }
 
-fn part_name(load_id: i64) -> String {
+pub(crate) fn part_name(load_id: i64) -> String {
     format!("part-{load_id:08}.parquet")
 }
 
-fn part_ids(dir: &Path) -> Result<BTreeSet<i64>> {
+pub(crate) fn part_ids(dir: &Path) -> Result<BTreeSet<i64>> {
     let mut ids = BTreeSet::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -214,7 +225,7 @@ fn part_ids(dir: &Path) -> Result<BTreeSet<i64>> {
     Ok(ids)
 }
 
-fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
+pub(crate) fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
     let file = File::create(path).map_err(Error::io("cannot create", path))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -238,6 +249,6 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
 }
 
 /// Makes a rename durable: the folder entry itself must reach the disk.
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io("cannot sync", dir))
 }

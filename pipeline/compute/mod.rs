@@ -1,0 +1,233 @@
+//! `wmo-monitor compute`: runs the SQL of `queries/` over the lake and keeps
+//! the kpi tables per period, so trends and earlier reports can be reproduced.
+//! The indicators are defined in the SQL alone; this module only chooses the
+//! periods, splits the views' rows by period and stores them (see `store`).
+
+pub mod period;
+pub mod store;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+use crate::lake::schema::BEREKENINGEN;
+use crate::sql::{catalog, queries, session};
+use chrono::{NaiveDate, Utc};
+use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{Scalar, TimestampMicrosecondArray};
+use datafusion::arrow::compute::kernels::cmp::eq;
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Default)]
+pub struct ComputeOptions {
+    /// One period (`2019-Q3`, `2019-H2`); `None` computes every ended period.
+    pub periode: Option<String>,
+    /// Compute as of this date; default: the latest Dagtekening in the lake.
+    pub as_of: Option<NaiveDate>,
+    pub show_progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ComputeSummary {
+    pub run_id: i64,
+    pub peildatum: NaiveDate,
+    pub perioden: Vec<String>,
+    pub rows: Vec<(String, usize)>,
+    pub seconds: f64,
+    pub recovered: (usize, usize),
+}
+
+impl std::fmt::Display for ComputeSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let range = match (self.perioden.first(), self.perioden.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} .. {last}"),
+            (Some(one), _) => one.clone(),
+            _ => "none".into(),
+        };
+        writeln!(
+            f,
+            "Computed {} period(s) ({range}) as of {} in {:.1} s (run {}):",
+            self.perioden.len(),
+            self.peildatum,
+            self.seconds,
+            self.run_id
+        )?;
+        for (table, rows) in &self.rows {
+            writeln!(f, "  {table:<20} {rows:>8} rows")?;
+        }
+        if self.recovered.0 + self.recovered.1 > 0 {
+            writeln!(
+                f,
+                "  (an interrupted earlier run was {})",
+                if self.recovered.0 > 0 { "finished first" } else { "discarded first" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSummary> {
+    let started = Instant::now();
+    let started_at = Utc::now();
+    let lake = Lake::open(&config.paths.lake())?;
+    let _lock = lake.lock()?;
+    let recovered = store::recover(&lake)?;
+    let runtime = session::runtime()?;
+    let run_id = store::next_run_id(&lake)?;
+    let staged = store::StagedRun::new(&lake, run_id)?;
+
+    let (peildatum, perioden, rows) = runtime.block_on(async {
+        let ctx = session::context(&config.query_limits())?;
+        catalog::register_lake(&ctx, &lake).await?;
+        let peildatum = match options.as_of {
+            Some(date) => date,
+            None => catalog::latest_dagtekening(&ctx).await?.ok_or_else(|| {
+                Error::Invalid("the lake holds no iWmo messages yet: run `wmo-monitor ingest` (or `demo`) first".into())
+            })?,
+        };
+        catalog::register_peildatum(&ctx, Some(peildatum))?;
+        let scratch = store::scratch_dir(&lake, run_id)?;
+        queries::register_materialising(&ctx, &config.query_source().load()?, &scratch).await?;
+        let perioden = choose_periods(&ctx, options.periode.as_deref(), peildatum).await?;
+        let years = years_of(&perioden);
+
+        let bar = crate::progress::counter(catalog::KPI_TABLES.len() as u64, "compute", options.show_progress);
+        let mut rows = Vec::new();
+        for (table, key) in catalog::KPI_TABLES {
+            bar.set_message(*table);
+            let values: Vec<String> = if *key == "jaar" { years.clone() } else { perioden.clone() };
+            let written = materialise(&ctx, &staged, table, key, &values).await?;
+            rows.push((table.to_string(), written));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        Ok::<_, Error>((peildatum, perioden, rows))
+    })?;
+
+    let record = run_record(run_id, started_at, peildatum, &perioden, &rows)?;
+    staged.commit(&lake, &record)?;
+    store::remove_scratch(&lake, run_id)?;
+    Ok(ComputeSummary { run_id, peildatum, perioden, rows, seconds: started.elapsed().as_secs_f64(), recovered })
+}
+
+/// The periods to compute, in time order: the named one, or every period of
+/// the lake that ended on or before the peildatum.
+async fn choose_periods(ctx: &SessionContext, requested: Option<&str>, peildatum: NaiveDate) -> Result<Vec<String>> {
+    let all = strings(ctx, "select periode from stg_perioden order by periode_begin, maanden").await?;
+    let ended =
+        strings(ctx, "select periode from stg_perioden where afgesloten order by periode_begin, maanden").await?;
+    match requested {
+        None if ended.is_empty() => Err(Error::Invalid(format!(
+            "no period has ended by {peildatum} in the lake's data: name one with --periode"
+        ))),
+        None => Ok(ended),
+        Some(text) => {
+            let periode = period::parse(text)?;
+            if all.contains(&periode) {
+                Ok(vec![periode])
+            } else {
+                let range = match (all.first(), all.last()) {
+                    (Some(first), Some(last)) => format!("the lake's periods run from {first} to {last}"),
+                    _ => "the lake has no data yet".to_string(),
+                };
+                Err(Error::Invalid(format!("{periode} has no data as of {peildatum}: {range}")))
+            }
+        }
+    }
+}
+
+fn years_of(perioden: &[String]) -> Vec<String> {
+    let mut years: Vec<String> = perioden.iter().map(|p| p[..4].to_string()).collect();
+    years.dedup();
+    years
+}
+
+/// Runs one mart for the chosen periods and stages one file per period.
+async fn materialise(
+    ctx: &SessionContext,
+    staged: &store::StagedRun,
+    table: &str,
+    key: &str,
+    values: &[String],
+) -> Result<usize> {
+    let list = values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
+    let condition =
+        if key == "jaar" { format!("cast({key} as varchar) in ({list})") } else { format!("{key} in ({list})") };
+    let sql = format!("select * from {table} where {condition}");
+    let fail = |e: datafusion::error::DataFusionError| {
+        Error::Sql(format!("computing {table} failed: {}", queries::first_line(&e.to_string())))
+    };
+    let frame = ctx.sql(&sql).await.map_err(fail)?;
+    let schema = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await.map_err(fail)?;
+    let all = concat_batches(&schema, &batches).map_err(|e| Error::Sql(format!("computing {table}: {e}")))?;
+    let key_index = schema.index_of(key).map_err(|e| Error::Sql(format!("{table} has no column {key}: {e}")))?;
+    let keys = as_text(all.column(key_index))?;
+    let kept: Vec<usize> = (0..schema.fields().len()).filter(|i| *i != key_index).collect();
+    let mut written = 0;
+    for value in values {
+        let mask = eq(&keys, &Scalar::new(StringArray::from(vec![value.as_str()])))
+            .map_err(|e| Error::Sql(format!("splitting {table}: {e}")))?;
+        let part = filter_record_batch(&all, &mask)
+            .and_then(|b| b.project(&kept))
+            .map_err(|e| Error::Sql(format!("splitting {table}: {e}")))?;
+        written += part.num_rows();
+        staged.stage(table, key, value, &part)?;
+    }
+    Ok(written)
+}
+
+/// The partition column as text (`jaar` is a number in the view, and text may
+/// come as a string view).
+fn as_text(column: &ArrayRef) -> Result<StringArray> {
+    let text = cast(column, &DataType::Utf8).map_err(|e| Error::Sql(format!("cannot read a partition key: {e}")))?;
+    text.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(|| Error::Sql("cannot read a partition key as text".into()))
+}
+
+async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
+    let fail = |e: datafusion::error::DataFusionError| {
+        Error::Sql(format!("cannot list the periods: {}", queries::first_line(&e.to_string())))
+    };
+    let batches = ctx.sql(sql).await.map_err(fail)?.collect().await.map_err(fail)?;
+    let mut out = Vec::new();
+    for batch in batches {
+        let column = as_text(batch.column(0))?;
+        out.extend(column.iter().flatten().map(str::to_string));
+    }
+    Ok(out)
+}
+
+fn run_record(
+    run_id: i64,
+    started_at: chrono::DateTime<Utc>,
+    peildatum: NaiveDate,
+    perioden: &[String],
+    rows: &[(String, usize)],
+) -> Result<RecordBatch> {
+    let n = rows.len();
+    let finished_at = Utc::now();
+    let days = (peildatum - NaiveDate::default()).num_days() as i32;
+    let years = years_of(perioden).join(",");
+    let periods = perioden.join(",");
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(vec![run_id; n])),
+        Arc::new(TimestampMicrosecondArray::from(vec![started_at.timestamp_micros(); n]).with_timezone("+00:00")),
+        Arc::new(TimestampMicrosecondArray::from(vec![finished_at.timestamp_micros(); n]).with_timezone("+00:00")),
+        Arc::new(Date32Array::from(vec![days; n])),
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|(t, _)| if t == "kpi_begroting" { years.clone() } else { periods.clone() })
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from(rows.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())),
+        Arc::new(Int64Array::from(rows.iter().map(|(_, r)| *r as i64).collect::<Vec<_>>())),
+    ];
+    RecordBatch::try_new(BEREKENINGEN.arrow_schema(), columns)
+        .map_err(|e| Error::Sql(format!("cannot write the run record: {e}")))
+}

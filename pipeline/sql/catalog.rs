@@ -1,0 +1,152 @@
+//! Registers the lake in a DataFusion session: the raw and reference tables
+//! (only parts of committed batches), the materialised `kpi_*` tables
+//! (Hive-partitioned by period) and the `peildatum` the views read.
+
+use crate::error::{Error, Result};
+use crate::lake::{Lake, Table};
+use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, Date32Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::MemorySchemaProvider;
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::prelude::SessionContext;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The schema the materialised kpi tables live in; each is shown to users
+/// through a view of the same name in the default schema, with `periode` first.
+pub const KPI_STORE: &str = "opslag";
+
+/// The materialised kpi tables and the column each is partitioned by.
+pub const KPI_TABLES: &[(&str, &str)] = &[
+    ("kpi_aanbieder", "periode"),
+    ("kpi_wmo", "periode"),
+    ("kpi_stadsdeel", "periode"),
+    ("kpi_arrangement", "periode"),
+    ("kpi_uitstroomreden", "periode"),
+    ("kpi_ervaring", "periode"),
+    ("kpi_begroting", "jaar"),
+];
+
+/// Registers every materialised kpi table and the compute runs' record.
+pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
+    for (name, key) in KPI_TABLES {
+        register_materialised(ctx, lake, name, key).await?;
+    }
+    let runs = &crate::lake::schema::BEREKENINGEN;
+    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::compute::store::run_parts(lake)?)
+}
+
+/// Registers every lake table under its own name.
+pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
+    for table in Table::ALL {
+        let parts = lake.committed_parts(table)?;
+        register_parts(ctx, table.name(), table.def().arrow_schema(), &parts)?;
+    }
+    Ok(())
+}
+
+/// Registers Parquet files as one table with a known schema (empty when there
+/// are none).
+pub fn register_parts(ctx: &SessionContext, name: &str, schema: SchemaRef, parts: &[PathBuf]) -> Result<()> {
+    let provider: Arc<dyn datafusion::catalog::TableProvider> = if parts.is_empty() {
+        Arc::new(MemTable::try_new(schema, vec![vec![]]).map_err(|e| Error::Sql(format!("table {name}: {e}")))?)
+    } else {
+        let urls = parts.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
+        Arc::new(ListingTable::try_new(config).map_err(|e| Error::Sql(format!("table {name}: {e}")))?)
+    };
+    ctx.register_table(name, provider).map_err(|e| Error::Sql(format!("cannot register table {name}: {e}")))?;
+    Ok(())
+}
+
+/// Registers a materialised kpi table (`<lake>/<name>/<key>=<value>/data.parquet`)
+/// when it has any partition: stored in [`KPI_STORE`], shown as a view with the
+/// partition column first. Returns whether it was there.
+pub async fn register_materialised(ctx: &SessionContext, lake: &Lake, name: &str, key: &str) -> Result<bool> {
+    let dir = lake.root().join(name);
+    let has_files = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if !has_files {
+        return Ok(false);
+    }
+    let fail = |e: datafusion::error::DataFusionError| Error::Sql(format!("cannot read the table {name}: {e}"));
+    let url = dir_url(&dir)?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![(key.to_string(), partition_type(key))]);
+    let config =
+        ListingTableConfig::new(url).with_listing_options(options).infer_schema(&ctx.state()).await.map_err(fail)?;
+    let table = ListingTable::try_new(config).map_err(fail)?;
+    ensure_store_schema(ctx)?;
+    ctx.register_table(format!("{KPI_STORE}.{name}"), Arc::new(table)).map_err(fail)?;
+    ctx.sql(&format!("create view {name} as select {key}, * exclude ({key}) from {KPI_STORE}.{name}"))
+        .await
+        .map_err(fail)?;
+    Ok(true)
+}
+
+/// `periode` is text (`2019-Q3`), `jaar` a number.
+pub fn partition_type(key: &str) -> DataType {
+    if key == "jaar" { DataType::Int64 } else { DataType::Utf8 }
+}
+
+fn ensure_store_schema(ctx: &SessionContext) -> Result<()> {
+    let catalog =
+        ctx.catalog("datafusion").ok_or_else(|| Error::Sql("the query engine has no default catalog".into()))?;
+    if catalog.schema(KPI_STORE).is_none() {
+        catalog
+            .register_schema(KPI_STORE, Arc::new(MemorySchemaProvider::new()))
+            .map_err(|e| Error::Sql(format!("cannot create the schema {KPI_STORE}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The latest Dagtekening of any iWmo message in the lake, if there is one.
+pub async fn latest_dagtekening(ctx: &SessionContext) -> Result<Option<NaiveDate>> {
+    let sql = "select max(d) from (
+        select max(dagtekening) as d from toewijzingen
+        union all select max(dagtekening) from zorgmeldingen
+        union all select max(dagtekening) from declaratieregels)";
+    let batches = ctx
+        .sql(sql)
+        .await
+        .map_err(|e| Error::Sql(format!("cannot read the latest Dagtekening: {e}")))?
+        .collect()
+        .await
+        .map_err(|e| Error::Sql(format!("cannot read the latest Dagtekening: {e}")))?;
+    let value = batches
+        .first()
+        .filter(|b| b.num_rows() > 0)
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Date32Array>().cloned())
+        .filter(|a| a.is_valid(0))
+        .and_then(|a| a.value_as_date(0));
+    Ok(value)
+}
+
+/// Registers the one-row table `peildatum` (column `peildatum`): the date the
+/// figures are computed as of. The views read only what was known by then.
+pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) -> Result<()> {
+    let schema = Arc::new(Schema::new(vec![Field::new("peildatum", DataType::Date32, true)]));
+    let days = peildatum.map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Date32Array::from(vec![days]))])
+        .map_err(|e| Error::Sql(format!("cannot set the peildatum: {e}")))?;
+    let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(|e| Error::Sql(e.to_string()))?;
+    ctx.deregister_table("peildatum").map_err(|e| Error::Sql(e.to_string()))?;
+    ctx.register_table("peildatum", Arc::new(table)).map_err(|e| Error::Sql(e.to_string()))?;
+    Ok(())
+}
+
+fn file_url(path: &Path) -> Result<ListingTableUrl> {
+    let absolute = std::path::absolute(path).map_err(Error::io("cannot resolve", path))?;
+    ListingTableUrl::parse(absolute.to_string_lossy())
+        .map_err(|e| Error::Sql(format!("cannot address {}: {e}", path.display())))
+}
+
+fn dir_url(path: &Path) -> Result<ListingTableUrl> {
+    let absolute = std::path::absolute(path).map_err(Error::io("cannot resolve", path))?;
+    ListingTableUrl::parse(format!("{}/", absolute.to_string_lossy()))
+        .map_err(|e| Error::Sql(format!("cannot address {}: {e}", path.display())))
+}

@@ -1,0 +1,103 @@
+//! Query results as the analyst asked: an aligned table, CSV with a header row,
+//! a JSON array of objects, or a Parquet file.
+
+use crate::error::{Error, Result};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::json::{ArrayWriter, WriterBuilder as JsonWriterBuilder};
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use parquet::arrow::ArrowWriter;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns, for reading on screen.
+    Table,
+    /// Comma-separated, with a header row.
+    Csv,
+    /// A JSON array of objects; empty values are null.
+    Json,
+    /// A Parquet file (needs --output).
+    Parquet,
+}
+
+pub type Sink = Box<dyn Write + Send>;
+
+/// Writes batches as they come, so a large result never sits in memory whole
+/// (the aligned table excepted: its column widths need every row).
+pub enum ResultWriter {
+    Table { out: Sink, schema: SchemaRef, held: Vec<RecordBatch> },
+    Csv { writer: datafusion::arrow::csv::Writer<Sink>, schema: SchemaRef, started: bool },
+    Json { writer: ArrayWriter<Sink>, rows: usize },
+    Parquet(ArrowWriter<Sink>),
+}
+
+fn failed(e: impl std::fmt::Display) -> Error {
+    Error::Sql(format!("cannot write the result: {e}"))
+}
+
+impl ResultWriter {
+    pub fn new(format: Format, schema: SchemaRef, out: Sink) -> Result<Self> {
+        Ok(match format {
+            Format::Table => ResultWriter::Table { out, schema, held: Vec::new() },
+            Format::Csv => ResultWriter::Csv {
+                writer: datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(out),
+                schema,
+                started: false,
+            },
+            Format::Json => {
+                ResultWriter::Json { writer: JsonWriterBuilder::new().with_explicit_nulls(true).build(out), rows: 0 }
+            }
+            Format::Parquet => ResultWriter::Parquet(ArrowWriter::try_new(out, schema, None).map_err(failed)?),
+        })
+    }
+
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match self {
+            ResultWriter::Table { held, .. } => held.push(batch.clone()),
+            ResultWriter::Csv { writer, started, .. } => {
+                writer.write(batch).map_err(failed)?;
+                *started = true;
+            }
+            ResultWriter::Json { writer, rows } => {
+                writer.write(batch).map_err(failed)?;
+                *rows += batch.num_rows();
+            }
+            ResultWriter::Parquet(writer) => writer.write(batch).map_err(failed)?,
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match self {
+            ResultWriter::Table { mut out, schema, held } => {
+                let rows: usize = held.iter().map(RecordBatch::num_rows).sum();
+                let shown = if rows == 0 { vec![RecordBatch::new_empty(schema)] } else { held };
+                let table = pretty_format_batches(&shown).map_err(failed)?;
+                writeln!(out, "{table}").map_err(failed)?;
+                writeln!(out, "({rows} {})", if rows == 1 { "row" } else { "rows" }).map_err(failed)?;
+                out.flush().map_err(failed)
+            }
+            ResultWriter::Csv { mut writer, schema, started } => {
+                if !started {
+                    // The header row, even for an empty result.
+                    writer.write(&RecordBatch::new_empty(schema)).map_err(failed)?;
+                }
+                writer.into_inner().flush().map_err(failed)
+            }
+            ResultWriter::Json { mut writer, rows } => {
+                writer.finish().map_err(failed)?;
+                let mut out = writer.into_inner();
+                if rows == 0 {
+                    write!(out, "[]").map_err(failed)?;
+                }
+                writeln!(out).map_err(failed)?;
+                out.flush().map_err(failed)
+            }
+            ResultWriter::Parquet(writer) => {
+                let mut out = writer.into_inner().map_err(failed)?;
+                out.flush().map_err(failed)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+-- Clients per period, stadsdeel and CBS group, absolute and per 1,000 residents
+-- (indicators.md, kpi_stadsdeel), with a `totaal` row per stadsdeel.
+--
+-- A client's stadsdeel comes from the 4-digit postcode on the active allocation via
+-- wijken.csv; an unknown or empty postcode goes to `onbekend`. CBS groups of the
+-- product category: hulp bij het huishouden (01), ondersteuning thuis (02, 03, 04, 06,
+-- 07, 09, 10), hulpmiddelen en diensten (05, 08, 11-14), verblijf en opvang (15-18).
+-- Choices where indicators.md leaves room:
+-- - every stadsdeel of wijken.csv has a row for every group, 0 when it has no clients;
+--   `onbekend` only appears when it has clients;
+-- - a client with allocations on two postcodes (a move) counts in both stadsdelen;
+-- - a category outside the four groups goes to group `overig`;
+-- - residents are those on 1 January of the year the period starts in; none for onbekend.
+-- * periode: 2019-Q3 or 2019-H2
+-- * periode_begin, periode_eind: first and last day of the period
+-- * stadsdeel: district, or onbekend
+-- * cbs_groep: hulp bij het huishouden, ondersteuning thuis, hulpmiddelen en diensten, verblijf en opvang, or totaal
+-- * clienten: distinct clients with an allocation of the group active in the period
+-- * inwoners: residents of the stadsdeel on 1 January of the period's year
+-- * clienten_per_1000: 1000 x clienten / inwoners
+-- * peildatum: the as-of date the figures were computed with
+with
+ingedeeld as (
+    select
+        ap.periode,
+        ap.client_pseudoniem,
+        coalesce(w.stadsdeel, 'onbekend') as stadsdeel,
+        case
+            when ap.productcategorie = '01' then 'hulp bij het huishouden'
+            when ap.productcategorie in ('02', '03', '04', '06', '07', '09', '10') then 'ondersteuning thuis'
+            when ap.productcategorie in ('05', '08', '11', '12', '13', '14') then 'hulpmiddelen en diensten'
+            when ap.productcategorie in ('15', '16', '17', '18') then 'verblijf en opvang'
+            else 'overig'
+        end as cbs_groep
+    from stg_toewijzing_perioden ap
+    left join stg_wijken w on w.postcode4 = ap.postcode4
+),
+geteld as (
+    select periode, stadsdeel, cbs_groep, count(distinct client_pseudoniem) as clienten
+    from ingedeeld
+    group by periode, stadsdeel, cbs_groep
+    union all
+    select periode, stadsdeel, 'totaal', count(distinct client_pseudoniem)
+    from ingedeeld
+    group by periode, stadsdeel
+),
+cellen as (
+    select p.periode, s.stadsdeel, g.cbs_groep
+    from stg_perioden p
+    cross join (select distinct stadsdeel from stg_wijken) s
+    cross join (values ('hulp bij het huishouden'), ('ondersteuning thuis'), ('hulpmiddelen en diensten'),
+        ('verblijf en opvang'), ('totaal')) as g(cbs_groep)
+    union
+    select periode, stadsdeel, cbs_groep from geteld
+)
+select
+    p.periode,
+    p.periode_begin,
+    p.periode_eind,
+    c.stadsdeel,
+    c.cbs_groep,
+    coalesce(g.clienten, 0) as clienten,
+    i.inwoners,
+    1000 * cast(coalesce(g.clienten, 0) as decimal(38, 10)) / nullif(i.inwoners, 0) as clienten_per_1000,
+    pd.peildatum
+from cellen c
+join stg_perioden p on p.periode = c.periode
+cross join peildatum pd
+left join geteld g on g.periode = c.periode and g.stadsdeel = c.stadsdeel and g.cbs_groep = c.cbs_groep
+left join stg_inwoners i on i.stadsdeel = c.stadsdeel and i.jaar = date_part('year', p.periode_begin)

@@ -1,0 +1,88 @@
+-- Declaration lines known on the peildatum, each classified (indicators.md,
+-- "Declaration lines").
+--
+-- A credit line cancels the debit line it names in vorig_referentienummer, of the
+-- same provider. A debit line not cancelled is effective; an effective line is
+-- rechtmatig when an allocation with its toewijzingnummer exists (current version)
+-- with the same client, provider and product code, and its product period lies inside
+-- the allocation's [ingangsdatum, einddatum]. Otherwise onrechtmatig_reden holds the
+-- first failing reason. Two effective lines of one provider and allocation with
+-- overlapping product periods are dubbel: the one with the higher referentienummer
+-- (as text) is the double one.
+-- Choices: overlapping lines are looked for within one month (ingest guarantees a
+-- product period lies inside its one-month declaration period); equal reference
+-- numbers are ordered by bericht_identificatie. A credit naming no known debit still
+-- counts in the amounts (it is money the provider gave back).
+-- * maand: first day of the month of product_begin: the line belongs to the period holding it
+-- * geannuleerd: a debit line a credit line cancels
+-- * effectief: a debit line no credit line cancels
+-- * rechtmatig: an effective line that fits its allocation; empty for other lines
+-- * onrechtmatig_reden: geen_toewijzing, andere_client_of_aanbieder, ander_product or buiten_periode; empty when rechtmatig
+-- * dubbel: an effective line overlapping an earlier one of the same provider and allocation
+with regels as (
+    select d.*, cast(date_trunc('month', d.product_begin) as date) as maand
+    from declaratieregels d
+    join peildatum p on d.dagtekening <= p.peildatum
+),
+credits as (
+    select distinct aanbieder_agb, vorig_referentienummer
+    from regels
+    where debet_credit = 'C' and vorig_referentienummer is not null
+),
+debet as (
+    select r.*, c.vorig_referentienummer is not null as geannuleerd
+    from regels r
+    left join credits c on c.aanbieder_agb = r.aanbieder_agb and c.vorig_referentienummer = r.referentienummer
+    where r.debet_credit = 'D'
+),
+getoetst as (
+    select
+        d.*,
+        not d.geannuleerd as effectief,
+        case
+            when d.geannuleerd then null
+            when t.toewijzingnummer is null then 'geen_toewijzing'
+            when t.client_pseudoniem <> d.client_pseudoniem or t.aanbieder_agb <> d.aanbieder_agb
+                then 'andere_client_of_aanbieder'
+            when t.productcode <> d.productcode then 'ander_product'
+            when d.product_begin < t.ingangsdatum or d.product_eind > coalesce(t.einddatum, date '9999-12-31')
+                then 'buiten_periode'
+        end as onrechtmatig_reden
+    from debet d
+    left join stg_toewijzingen t on t.toewijzingnummer = d.toewijzingnummer
+),
+dubbel as (
+    select distinct later.aanbieder_agb, later.referentienummer, later.bericht_identificatie
+    from getoetst later
+    join getoetst eerder
+        on eerder.aanbieder_agb = later.aanbieder_agb
+        and eerder.toewijzingnummer = later.toewijzingnummer
+        and eerder.maand = later.maand
+    where later.effectief and eerder.effectief
+        and eerder.product_begin <= later.product_eind
+        and later.product_begin <= eerder.product_eind
+        and (eerder.referentienummer < later.referentienummer
+            or (eerder.referentienummer = later.referentienummer
+                and eerder.bericht_identificatie < later.bericht_identificatie))
+)
+select
+    g.bericht_identificatie, g.dagtekening, g.aanbieder_agb, g.client_pseudoniem, g.declaratienummer,
+    g.referentienummer, g.vorig_referentienummer, g.toewijzingnummer, g.productcategorie, g.productcode,
+    g.product_begin, g.product_eind, g.maand, g.geleverd_volume, g.eenheid, g.product_tarief, g.bedrag,
+    g.debet_credit, g.waarschuwing, g.geannuleerd, g.effectief,
+    case when g.effectief then g.onrechtmatig_reden is null end as rechtmatig,
+    g.onrechtmatig_reden,
+    g.effectief and d.referentienummer is not null as dubbel
+from getoetst g
+left join dubbel d
+    on d.aanbieder_agb = g.aanbieder_agb
+    and d.referentienummer = g.referentienummer
+    and d.bericht_identificatie = g.bericht_identificatie
+union all
+select
+    bericht_identificatie, dagtekening, aanbieder_agb, client_pseudoniem, declaratienummer,
+    referentienummer, vorig_referentienummer, toewijzingnummer, productcategorie, productcode,
+    product_begin, product_eind, maand, geleverd_volume, eenheid, product_tarief, bedrag,
+    debet_credit, waarschuwing, false, false, null, null, false
+from regels
+where debet_credit = 'C'

@@ -1,0 +1,57 @@
+-- Transitions (doorstroom, indicators.md "Transition"): two allocations next to each
+-- other in a provider trajectory's order (ingangsdatum, then toewijzingnummer), even
+-- when the first still runs, with different product codes. It happens on the second
+-- one's ingangsdatum. Products of different models (DIAH -> TO) make an `omklap`;
+-- otherwise the monthly tariffs valid that day decide: `lichter`, `zwaarder` or `gelijk`.
+-- Choice: a product missing from producten.csv makes the class `onbekend`; it counts
+-- in no indicator.
+-- * datum: the day it happens (ingangsdatum of the second allocation)
+-- * maand: first day of the month of datum
+-- * klasse: omklap, lichter, zwaarder, gelijk or onbekend
+with buren as (
+    select
+        aanbieder_agb,
+        client_pseudoniem,
+        traject_nr,
+        lag(toewijzingnummer) over traject_volgorde as van_toewijzingnummer,
+        lag(productcode) over traject_volgorde as van_productcode,
+        toewijzingnummer as naar_toewijzingnummer,
+        productcode as naar_productcode,
+        ingangsdatum as datum
+    from stg_traject_leden
+    where niveau = 'aanbieder'
+    window traject_volgorde as (
+        partition by aanbieder_agb, client_pseudoniem, traject_nr order by ingangsdatum, toewijzingnummer
+    )
+)
+select
+    b.aanbieder_agb,
+    b.client_pseudoniem,
+    b.traject_nr,
+    b.van_toewijzingnummer,
+    b.naar_toewijzingnummer,
+    b.van_productcode,
+    b.naar_productcode,
+    b.datum,
+    cast(date_trunc('month', b.datum) as date) as maand,
+    van.model as van_model,
+    naar.model as naar_model,
+    van.tarief_per_maand as van_tarief,
+    naar.tarief_per_maand as naar_tarief,
+    van.type as van_type,
+    naar.type as naar_type,
+    van.intensiteit as van_intensiteit,
+    naar.intensiteit as naar_intensiteit,
+    case
+        when van.model is null or naar.model is null then 'onbekend'
+        when van.model <> naar.model then 'omklap'
+        when naar.tarief_per_maand < van.tarief_per_maand then 'lichter'
+        when naar.tarief_per_maand > van.tarief_per_maand then 'zwaarder'
+        else 'gelijk'
+    end as klasse
+from buren b
+left join stg_producttarieven van
+    on van.productcode = b.van_productcode and b.datum between van.tarief_van and van.tarief_tot
+left join stg_producttarieven naar
+    on naar.productcode = b.naar_productcode and b.datum between naar.tarief_van and naar.tarief_tot
+where b.van_productcode is not null and b.van_productcode <> b.naar_productcode

@@ -1,0 +1,43 @@
+-- Every period in which a current allocation is active: it starts on or before the
+-- period's end and its effective end is empty or on or after the period's begin.
+-- * actief_op_begin: the allocation is active on periode_begin itself
+with horizon as (
+    select max(periode_eind) as laatste from stg_perioden
+),
+reeksen as (
+    select
+        t.*,
+        generate_series(
+            cast(date_trunc('quarter', t.ingangsdatum) as date),
+            least(coalesce(t.effectief_eind, h.laatste), h.laatste),
+            interval '3 months'
+        ) as kwartalen,
+        generate_series(
+            make_date(date_part('year', t.ingangsdatum), case when date_part('month', t.ingangsdatum) <= 6 then 1 else 7 end, 1),
+            least(coalesce(t.effectief_eind, h.laatste), h.laatste),
+            interval '6 months'
+        ) as halfjaren
+    from stg_toewijzingen_zorg t
+    cross join horizon h
+),
+begins as (
+    select toewijzingnummer, 'kwartaal' as soort, unnest(kwartalen) as periode_begin from reeksen
+    union all
+    select toewijzingnummer, 'halfjaar', unnest(halfjaren) from reeksen
+)
+select
+    p.periode,
+    p.periode_begin,
+    p.periode_eind,
+    t.toewijzingnummer,
+    t.aanbieder_agb,
+    t.client_pseudoniem,
+    t.postcode4,
+    t.productcategorie,
+    t.productcode,
+    t.ingangsdatum,
+    t.effectief_eind,
+    t.ingangsdatum <= p.periode_begin and coalesce(t.effectief_eind, p.periode_begin) >= p.periode_begin as actief_op_begin
+from begins b
+join stg_perioden p on p.soort = b.soort and p.periode_begin = cast(b.periode_begin as date)
+join stg_toewijzingen_zorg t on t.toewijzingnummer = b.toewijzingnummer

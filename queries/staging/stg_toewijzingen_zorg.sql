@@ -1,0 +1,41 @@
+-- Current allocations with their care start (resolved wmo305), care stop and end
+-- reason (resolved wmo307), effective end and end-reason category (indicators.md,
+-- "Building blocks").
+--
+-- effectief_eind: the earliest of the planned einddatum and the care stop; empty
+-- when both are empty.
+-- eindcategorie: the category of the stop's RedenBeeindiging, `verlopen` without a
+-- stop message. Choice: a code outside the list of indicators.md is `overig`
+-- (not accountable).
+select
+    t.*,
+    zorgstart.begindatum as zorg_begindatum,
+    zorgstop.einddatum as zorg_einddatum,
+    zorgstop.reden_beeindiging,
+    case
+        when t.einddatum is null then zorgstop.einddatum
+        when zorgstop.einddatum is null then t.einddatum
+        else least(t.einddatum, zorgstop.einddatum)
+    end as effectief_eind,
+    case
+        when zorgstop.toewijzingnummer is null then 'verlopen'
+        when zorgstop.reden_beeindiging = '19' then 'volgens_plan'
+        when zorgstop.reden_beeindiging = '23' then 'voortijdig_in_overleg'
+        when zorgstop.reden_beeindiging in ('21', '22') then 'uitval'
+        when zorgstop.reden_beeindiging = '38' then 'overstap'
+        when zorgstop.reden_beeindiging = '39' then 'ander_domein'
+        when zorgstop.reden_beeindiging = '02' then 'overlijden'
+        when zorgstop.reden_beeindiging = '31' then 'verhuizing'
+        when zorgstop.reden_beeindiging = '20' then 'tijdelijk'
+        when zorgstop.reden_beeindiging in ('36', '37') then 'gemeente'
+        else 'overig'
+    end as eindcategorie
+from stg_toewijzingen t
+left join stg_zorgmeldingen zorgstart
+    on zorgstart.berichtsoort = 'wmo305'
+    and zorgstart.toewijzingnummer = t.toewijzingnummer
+    and zorgstart.aanbieder_agb = t.aanbieder_agb
+left join stg_zorgmeldingen zorgstop
+    on zorgstop.berichtsoort = 'wmo307'
+    and zorgstop.toewijzingnummer = t.toewijzingnummer
+    and zorgstop.aanbieder_agb = t.aanbieder_agb

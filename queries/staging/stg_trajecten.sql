@@ -1,0 +1,52 @@
+-- Trajectories (indicators.md, "Trajectory"), per provider (niveau `aanbieder`) and
+-- Wmo-wide (niveau `wmo`, aanbieder_agb `alle`): start, end, duration and end reason.
+-- The end reason is the closing allocation's RedenBeeindiging; `verlopen` when it has
+-- no stop message. A trajectory with an open member has no end and no end reason.
+-- * niveau: aanbieder or wmo
+-- * traject_nr: number of the trajectory within the client and provider (or Wmo-wide)
+-- * begindatum: ingangsdatum of its first allocation
+-- * einddatum: the latest effective end of its allocations; empty if any is open
+-- * begin_maand, eind_maand: first day of the month of begindatum and of einddatum
+-- * duur_dagen: einddatum - begindatum + 1; empty while open
+-- * toewijzingen: number of allocations in it
+-- * sluitende_toewijzing: toewijzingnummer of the closing allocation
+-- * sluitende_aanbieder: provider of the closing allocation
+-- * eindcategorie: end-reason category (volgens_plan, voortijdig_in_overleg, uitval, overstap, ander_domein, overlijden, verhuizing, tijdelijk, gemeente, overig, verlopen); empty while open
+-- * aanbieder_verantwoordelijk: the provider is accountable for this end (volgens_plan, voortijdig_in_overleg, uitval, verlopen); empty while open
+with samengevat as (
+    select
+        niveau,
+        groep,
+        client_pseudoniem,
+        traject_nr,
+        min(ingangsdatum) as begindatum,
+        case when count(effectief_eind) = count(*) then max(effectief_eind) end as einddatum,
+        count(*) as toewijzingen
+    from stg_traject_leden
+    group by niveau, groep, client_pseudoniem, traject_nr
+)
+select
+    s.niveau,
+    s.groep as aanbieder_agb,
+    s.client_pseudoniem,
+    s.traject_nr,
+    s.begindatum,
+    s.einddatum,
+    cast(date_trunc('month', s.begindatum) as date) as begin_maand,
+    cast(date_trunc('month', s.einddatum) as date) as eind_maand,
+    cast(s.einddatum as bigint) - cast(s.begindatum as bigint) + 1 as duur_dagen,
+    s.toewijzingen,
+    l.toewijzingnummer as sluitende_toewijzing,
+    l.aanbieder_agb as sluitende_aanbieder,
+    l.reden_beeindiging,
+    case when s.einddatum is not null then l.eindcategorie end as eindcategorie,
+    case when s.einddatum is not null then
+        l.eindcategorie in ('volgens_plan', 'voortijdig_in_overleg', 'uitval', 'verlopen')
+    end as aanbieder_verantwoordelijk
+from samengevat s
+join stg_traject_leden l
+    on l.niveau = s.niveau
+    and l.groep = s.groep
+    and l.client_pseudoniem = s.client_pseudoniem
+    and l.traject_nr = s.traject_nr
+    and l.sluit_traject

@@ -1,0 +1,172 @@
+//! `compute` keeps the kpi tables per period in the lake, and the analysts'
+//! `sql` session reads them without being able to change anything.
+
+use crate::support::{Deployment, read_table, value};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use wmo_monitor::compute::{self, ComputeOptions};
+use wmo_monitor::sql::analyst::{self, AnalystOptions};
+use wmo_monitor::sql::catalog::KPI_TABLES;
+use wmo_monitor::sql::output::Format;
+
+/// The fixtures ingested and every period ended by 2019-09-30 computed.
+fn computed() -> Deployment {
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    compute::compute(&deployment.config, &ComputeOptions { as_of: Some(SEPTEMBER_30), ..Default::default() })
+        .expect("compute --all");
+    deployment
+}
+
+const SEPTEMBER_30: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2019, 9, 30).expect("a date");
+
+fn again(periode: &str) -> ComputeOptions {
+    ComputeOptions { periode: Some(periode.into()), as_of: Some(SEPTEMBER_30), ..Default::default() }
+}
+
+fn partition(deployment: &Deployment, table: &str, key: &str) -> PathBuf {
+    deployment.config.paths.lake().join(table).join(key).join("data.parquet")
+}
+
+fn inode(path: &Path) -> u64 {
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).ino()
+}
+
+#[test]
+fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run() {
+    let deployment = computed();
+    for (table, _) in KPI_TABLES.iter().filter(|(_, key)| *key == "periode") {
+        for periode in ["2019-Q1", "2019-Q2", "2019-Q3", "2019-H1"] {
+            assert!(partition(&deployment, table, &format!("periode={periode}")).exists(), "{table} {periode}");
+        }
+        assert!(!partition(&deployment, table, "periode=2019-H2").exists(), "{table}: 2019-H2 has not ended");
+    }
+    assert!(partition(&deployment, "kpi_begroting", "jaar=2019").exists());
+
+    let runs = read_table(&deployment.config.paths.lake().join("berekeningen"));
+    assert_eq!(runs.len(), KPI_TABLES.len(), "one row per kpi table");
+    assert!(runs.iter().all(|r| value(r, "peildatum") == "2019-09-30" && value(r, "berekening_id") == "1"));
+    let wmo = runs.iter().find(|r| value(r, "tabel") == "kpi_wmo").expect("kpi_wmo row");
+    assert!(value(wmo, "perioden").contains("2019-Q1"), "{wmo:?}");
+}
+
+#[test]
+fn recomputing_one_period_replaces_that_period_only() {
+    let deployment = computed();
+    let q1 = partition(&deployment, "kpi_aanbieder", "periode=2019-Q1");
+    let h2 = partition(&deployment, "kpi_aanbieder", "periode=2019-H1");
+    let (q1_before, h2_before) = (inode(&q1), inode(&h2));
+    let rows_before = read_table(q1.parent().expect("folder"));
+
+    let summary = compute::compute(&deployment.config, &again("2019-q1")).expect("compute --periode");
+    assert_eq!(summary.perioden, vec!["2019-Q1".to_string()]);
+    assert_ne!(inode(&q1), q1_before, "2019-Q1 was written anew");
+    assert_eq!(inode(&h2), h2_before, "2019-H1 was left alone");
+    assert_eq!(read_table(q1.parent().expect("folder")), rows_before, "and came out the same");
+    let runs = read_table(&deployment.config.paths.lake().join("berekeningen"));
+    assert_eq!(runs.len(), 2 * KPI_TABLES.len());
+}
+
+#[test]
+fn an_earlier_as_of_date_sees_only_what_was_known_then() {
+    let deployment = computed();
+    let sql = |as_of: Option<chrono::NaiveDate>| {
+        let out = deployment.config.paths.out.join("gedeclareerd.csv");
+        std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
+        analyst::run(
+            &deployment.config,
+            &AnalystOptions {
+                execute: Some("select sum(bedrag) as totaal from stg_declaratieregels".into()),
+                file: None,
+                format: Format::Csv,
+                output: Some(out.clone()),
+                as_of,
+            },
+        )
+        .expect("query");
+        std::fs::read_to_string(out).expect("result")
+    };
+    // The declaration of the fixtures is dated 2019-05-06.
+    assert_eq!(sql(None), "totaal\n183.12\n");
+    // Nothing known yet: an empty sum (a lone empty cell is written as "").
+    assert_eq!(sql(chrono::NaiveDate::from_ymd_opt(2019, 5, 5)), "totaal\n\"\"\n");
+}
+
+#[test]
+fn a_run_interrupted_before_it_was_ready_is_discarded_and_one_after_is_finished() {
+    let deployment = computed();
+    let lake = deployment.config.paths.lake();
+    let existing = partition(&deployment, "kpi_wmo", "periode=2019-Q1");
+    for (run, ready) in [("98", true), ("99", false)] {
+        let staged = lake
+            .join("_berekening")
+            .join(run)
+            .join("kpi_wmo")
+            .join(format!("periode=2030-Q{}", if ready { 1 } else { 2 }));
+        std::fs::create_dir_all(&staged).expect("staging");
+        std::fs::copy(&existing, staged.join("data.parquet")).expect("copy");
+        if ready {
+            std::fs::write(lake.join("_berekening").join(run).join("KLAAR"), "").expect("ready");
+        }
+    }
+    let summary = compute::compute(&deployment.config, &again("2019-Q1")).expect("compute");
+    assert_eq!(summary.recovered, (1, 1));
+    assert!(partition(&deployment, "kpi_wmo", "periode=2030-Q1").exists(), "the ready run was finished");
+    assert!(!partition(&deployment, "kpi_wmo", "periode=2030-Q2").exists(), "the unready run was discarded");
+    assert!(!lake.join("_berekening").exists());
+}
+
+#[test]
+fn a_period_that_is_misspelt_or_has_no_data_gets_one_clear_sentence() {
+    let deployment = computed();
+    let attempt =
+        |periode: &str| compute::compute(&deployment.config, &again(periode)).expect_err("refused").to_string();
+    assert!(attempt("2019-Q5").contains("is not a period: write a quarter as 2019-Q3"), "{}", attempt("2019-Q5"));
+    let no_data = attempt("2030-Q1");
+    assert!(no_data.contains("2030-Q1 has no data as of 2019-09-30"), "{no_data}");
+}
+
+#[test]
+fn the_analysts_session_reads_and_refuses_everything_else() {
+    let deployment = computed();
+    let out = deployment.config.paths.out.join("result.csv");
+    std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
+    let run = |statement: &str| {
+        analyst::run(
+            &deployment.config,
+            &AnalystOptions {
+                execute: Some(statement.to_string()),
+                file: None,
+                format: Format::Csv,
+                output: Some(out.clone()),
+                as_of: None,
+            },
+        )
+    };
+
+    run("select periode, clienten from kpi_wmo where periode = '2019-Q1'").expect("a query runs");
+    let result = std::fs::read_to_string(&out).expect("result");
+    assert!(result.starts_with("periode,clienten\n2019-Q1,"), "{result}");
+
+    let copied = deployment.config.paths.out.join("copied.csv");
+    let part = deployment.config.paths.lake().join("toewijzingen").join("part-00000001.parquet");
+    assert!(part.exists());
+    let refused = [
+        format!("create external table t stored as parquet location '{}'", part.display()),
+        format!("copy (select * from toewijzingen) to '{}'", copied.display()),
+        "insert into toewijzingen (toewijzingnummer) values ('x')".to_string(),
+        "drop table toewijzingen".to_string(),
+        "drop view kpi_wmo".to_string(),
+        "set datafusion.execution.batch_size = 1".to_string(),
+        "create view v as select 1".to_string(),
+    ];
+    for statement in &refused {
+        let message = run(statement).expect_err(statement).to_string();
+        assert!(message.starts_with("refused: the analysts' session is read-only"), "{statement}: {message}");
+    }
+    assert!(!copied.exists(), "COPY wrote nothing");
+
+    let message = run(&format!("select * from '{}'", part.display())).expect_err("a file path").to_string();
+    assert!(message.starts_with("refused: the analysts' session reads the lake's tables only"), "{message}");
+    run("select count(*) from toewijzingen").expect("still there after the refused drop");
+}
