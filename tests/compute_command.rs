@@ -36,7 +36,7 @@ fn inode(path: &Path) -> u64 {
 fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run() {
     let deployment = computed();
     for (table, _) in KPI_TABLES.iter().filter(|(_, key)| *key == "periode") {
-        for periode in ["2019-Q1", "2019-Q2", "2019-Q3", "2019-H1"] {
+        for periode in ["2019-Q2", "2019-Q3", "2019-H1"] {
             assert!(partition(&deployment, table, &format!("periode={periode}")).exists(), "{table} {periode}");
         }
         assert!(!partition(&deployment, table, "periode=2019-H2").exists(), "{table}: 2019-H2 has not ended");
@@ -47,20 +47,20 @@ fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run
     assert_eq!(runs.len(), KPI_TABLES.len(), "one row per kpi table");
     assert!(runs.iter().all(|r| value(r, "peildatum") == "2019-09-30" && value(r, "berekening_id") == "1"));
     let wmo = runs.iter().find(|r| value(r, "tabel") == "kpi_wmo").expect("kpi_wmo row");
-    assert!(value(wmo, "perioden").contains("2019-Q1"), "{wmo:?}");
+    assert_eq!(value(wmo, "perioden"), "2019-H1,2019-Q2,2019-Q3", "{wmo:?}");
 }
 
 #[test]
 fn recomputing_one_period_replaces_that_period_only() {
     let deployment = computed();
-    let q1 = partition(&deployment, "kpi_aanbieder", "periode=2019-Q1");
+    let q1 = partition(&deployment, "kpi_aanbieder", "periode=2019-Q2");
     let h2 = partition(&deployment, "kpi_aanbieder", "periode=2019-H1");
     let (q1_before, h2_before) = (inode(&q1), inode(&h2));
     let rows_before = read_table(q1.parent().expect("folder"));
 
-    let summary = compute::compute(&deployment.config, &again("2019-q1")).expect("compute --periode");
-    assert_eq!(summary.perioden, vec!["2019-Q1".to_string()]);
-    assert_ne!(inode(&q1), q1_before, "2019-Q1 was written anew");
+    let summary = compute::compute(&deployment.config, &again("2019-q2")).expect("compute --periode");
+    assert_eq!(summary.perioden, vec!["2019-Q2".to_string()]);
+    assert_ne!(inode(&q1), q1_before, "2019-Q2 was written anew");
     assert_eq!(inode(&h2), h2_before, "2019-H1 was left alone");
     assert_eq!(read_table(q1.parent().expect("folder")), rows_before, "and came out the same");
     let runs = read_table(&deployment.config.paths.lake().join("berekeningen"));
@@ -96,7 +96,7 @@ fn an_earlier_as_of_date_sees_only_what_was_known_then() {
 fn a_run_interrupted_before_it_was_ready_is_discarded_and_one_after_is_finished() {
     let deployment = computed();
     let lake = deployment.config.paths.lake();
-    let existing = partition(&deployment, "kpi_wmo", "periode=2019-Q1");
+    let existing = partition(&deployment, "kpi_wmo", "periode=2019-Q2");
     for (run, ready) in [("98", true), ("99", false)] {
         let staged = lake
             .join("_berekening")
@@ -109,7 +109,7 @@ fn a_run_interrupted_before_it_was_ready_is_discarded_and_one_after_is_finished(
             std::fs::write(lake.join("_berekening").join(run).join("KLAAR"), "").expect("ready");
         }
     }
-    let summary = compute::compute(&deployment.config, &again("2019-Q1")).expect("compute");
+    let summary = compute::compute(&deployment.config, &again("2019-Q2")).expect("compute");
     assert_eq!(summary.recovered, (1, 1));
     assert!(partition(&deployment, "kpi_wmo", "periode=2030-Q1").exists(), "the ready run was finished");
     assert!(!partition(&deployment, "kpi_wmo", "periode=2030-Q2").exists(), "the unready run was discarded");
@@ -144,9 +144,9 @@ fn the_analysts_session_reads_and_refuses_everything_else() {
         )
     };
 
-    run("select periode, clienten from kpi_wmo where periode = '2019-Q1'").expect("a query runs");
+    run("select periode, clienten from kpi_wmo where periode = '2019-Q2'").expect("a query runs");
     let result = std::fs::read_to_string(&out).expect("result");
-    assert!(result.starts_with("periode,clienten\n2019-Q1,"), "{result}");
+    assert!(result.starts_with("periode,clienten\n2019-Q2,"), "{result}");
 
     let copied = deployment.config.paths.out.join("copied.csv");
     let part = deployment.config.paths.lake().join("toewijzingen").join("part-00000001.parquet");
@@ -169,4 +169,37 @@ fn the_analysts_session_reads_and_refuses_everything_else() {
     let message = run(&format!("select * from '{}'", part.display())).expect_err("a file path").to_string();
     assert!(message.starts_with("refused: the analysts' session reads the lake's tables only"), "{message}");
     run("select count(*) from toewijzingen").expect("still there after the refused drop");
+}
+
+#[test]
+fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let from_folder = wmo_monitor::sql::QuerySource::Folder(root).load().expect("queries/");
+    let built_in = wmo_monitor::sql::QuerySource::Embedded.load().expect("embedded");
+    let names = |files: &[wmo_monitor::sql::QueryFile]| {
+        let mut names: Vec<(String, String)> = files.iter().map(|f| (f.name.clone(), f.sql.clone())).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&from_folder), names(&built_in), "add the new file to EMBEDDED in pipeline/sql/queries.rs");
+
+    // A definition changed in a folder named in the configuration takes effect without a rebuild.
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    let folder = deployment.config.paths.data.join("my-queries");
+    for file in &built_in {
+        let dir = folder.join(file.layer.folder());
+        std::fs::create_dir_all(&dir).expect("folder");
+        let sql = if file.name == "kpi_wmo" {
+            format!("select *, 42 as antwoord from ({})", file.sql)
+        } else {
+            file.sql.clone()
+        };
+        std::fs::write(dir.join(format!("{}.sql", file.name)), sql).expect("write");
+    }
+    let mut config = deployment.config.clone();
+    config.paths.queries = Some(folder);
+    compute::compute(&config, &ComputeOptions { as_of: Some(SEPTEMBER_30), ..Default::default() }).expect("compute");
+    let rows = read_table(&config.paths.lake().join("kpi_wmo").join("periode=2019-Q2"));
+    assert_eq!(value(&rows[0], "antwoord"), "42");
 }

@@ -156,10 +156,14 @@ async fn materialise(
     let list = values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
     let condition =
         if key == "jaar" { format!("cast({key} as varchar) in ({list})") } else { format!("{key} in ({list})") };
-    let sql = format!("select * from {table} where {condition}");
     let fail = |e: datafusion::error::DataFusionError| {
         Error::Sql(format!("computing {table} failed: {}", queries::first_line(&e.to_string())))
     };
+    // Rows in a fixed order (every column, left to right), so a recomputed
+    // period with the same data is the same file.
+    let width = ctx.table(table).await.map_err(fail)?.schema().fields().len();
+    let order = (1..=width).map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let sql = format!("select * from {table} where {condition} order by {order}");
     let frame = ctx.sql(&sql).await.map_err(fail)?;
     let schema = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await.map_err(fail)?;

@@ -16,7 +16,7 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 use futures::StreamExt;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -203,8 +203,8 @@ async fn interactive(ctx: &SessionContext, config: &Config, options: &AnalystOpt
             let _ = editor.add_history_entry(trimmed);
             match trimmed.split_whitespace().collect::<Vec<_>>().as_slice() {
                 ["\\q"] => break,
-                ["\\d"] => print_tables(ctx).await,
-                ["\\d", name] => print_columns(ctx, name).await,
+                ["\\d"] => print_tables(config).await,
+                ["\\d", name] => print_columns(config, name).await,
                 _ => eprintln!("unknown command {trimmed}: \\d, \\d NAME or \\q"),
             }
             continue;
@@ -235,31 +235,31 @@ async fn interactive(ctx: &SessionContext, config: &Config, options: &AnalystOpt
     Ok(())
 }
 
-async fn print_tables(ctx: &SessionContext) {
-    let sql = "select table_name, table_type from information_schema.tables \
-               where table_schema = 'public' order by table_type, table_name";
-    show(ctx, sql).await;
-}
-
-async fn print_columns(ctx: &SessionContext, name: &str) {
-    let name = name.trim_end_matches(';').replace('\'', "");
-    let sql = format!(
-        "select column_name, data_type, is_nullable from information_schema.columns \
-         where table_schema = 'public' and table_name = '{name}' order by ordinal_position"
-    );
-    show(ctx, &sql).await;
-}
-
-async fn show(ctx: &SessionContext, sql: &str) {
-    let result = async {
-        let batches = ctx.sql(sql).await.map_err(explain)?.collect().await.map_err(explain)?;
-        let table =
-            datafusion::arrow::util::pretty::pretty_format_batches(&batches).map_err(|e| Error::Sql(e.to_string()))?;
-        let mut out = std::io::stdout();
-        writeln!(out, "{table}").map_err(|e| Error::Sql(e.to_string()))
+async fn print_tables(config: &Config) {
+    match super::describe::catalogue(config).await {
+        Ok(entries) => {
+            let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+            for entry in entries {
+                println!("{:width$}  {:<12}  {}", entry.name, entry.kind, entry.description);
+            }
+        }
+        Err(e) => eprintln!("{e}"),
     }
-    .await;
-    if let Err(e) = result {
-        eprintln!("{e}");
+}
+
+async fn print_columns(config: &Config, name: &str) {
+    let name = name.trim_end_matches(';');
+    match super::describe::catalogue(config).await {
+        Ok(entries) => match entries.iter().find(|e| e.name == name) {
+            Some(entry) => {
+                println!("{} ({}): {}", entry.name, entry.kind, entry.description);
+                let width = entry.columns.iter().map(|c| c.0.len()).max().unwrap_or(0);
+                for (column, ty, doc) in &entry.columns {
+                    println!("  {column:width$}  {ty:<14}  {doc}");
+                }
+            }
+            None => eprintln!("there is no table '{name}' (\\d lists them)"),
+        },
+        Err(e) => eprintln!("{e}"),
     }
 }

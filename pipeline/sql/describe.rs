@@ -6,59 +6,102 @@ use super::queries::{self, Layer, QueryFile};
 use super::session;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lake::schema::{self, BEREKENINGEN, Table};
+use crate::lake::schema::{self, BEREKENINGEN, Table, TableDef};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 
-/// Markdown: the lake's tables, then the staging views, then the kpi tables.
-pub fn markdown(config: &Config) -> Result<String> {
-    let files = config.query_source().load()?;
-    let runtime = session::runtime()?;
-    runtime.block_on(async {
-        // An empty session is enough: views are planned, not run.
-        let ctx = session::context(&config.query_limits())?;
-        for table in Table::ALL {
-            catalog::register_parts(&ctx, table.name(), table.def().arrow_schema(), &[])?;
-        }
-        catalog::register_peildatum(&ctx, None)?;
-        queries::register(&ctx, &files).await?;
-
-        let mut out = String::from("### Lake tables (written by ingest)\n\n");
-        out.push_str(&schema::markdown());
-        out.push_str(&format!(
-            "#### `{}`\n\n{}.\n\n| column | type | description |\n|---|---|---|\n",
-            BEREKENINGEN.name, BEREKENINGEN.doc
-        ));
-        for column in BEREKENINGEN.columns {
-            out.push_str(&format!("| `{}` | {} | {} |\n", column.name, type_name(&column.ty.arrow()), column.doc));
-        }
-        out.push_str("\n### Staging views (queries/staging)\n\n");
-        for file in files.iter().filter(|f| f.layer == Layer::Staging) {
-            out.push_str(&view_markdown(&ctx, file).await?);
-        }
-        out.push_str("### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n");
-        for file in files.iter().filter(|f| f.layer == Layer::Marts) {
-            out.push_str(&view_markdown(&ctx, file).await?);
-        }
-        Ok(out)
-    })
+pub struct Entry {
+    pub name: String,
+    /// `lake table`, `staging view` or `kpi table`.
+    pub kind: &'static str,
+    pub description: String,
+    /// (name, type, description)
+    pub columns: Vec<(String, String, String)>,
 }
 
-async fn view_markdown(ctx: &SessionContext, file: &QueryFile) -> Result<String> {
-    let frame = ctx.table(file.name.as_str()).await.map_err(|e| Error::Sql(format!("{}: {e}", file.origin)))?;
-    let docs = file.column_docs();
-    let mut out =
-        format!("#### `{}`\n\n{}\n\n| column | type | description |\n|---|---|---|\n", file.name, file.description());
-    for field in frame.schema().fields() {
-        let doc = column_doc(&docs, field.name()).unwrap_or_default();
-        out.push_str(&format!("| `{}` | {} | {} |\n", field.name(), type_name(field.data_type()), doc));
+/// Every table and view: the lake's tables, the compute runs' record, the
+/// staging views and the kpi tables, in that order.
+pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
+    let files = config.query_source().load()?;
+    // An empty session is enough: views are planned, not run.
+    let ctx = session::context(&config.query_limits())?;
+    for table in Table::ALL {
+        catalog::register_parts(&ctx, table.name(), table.def().arrow_schema(), &[])?;
     }
-    out.push('\n');
+    catalog::register_peildatum(&ctx, None)?;
+    queries::register(&ctx, &files).await?;
+
+    let mut entries: Vec<Entry> = Table::ALL.iter().map(|t| table_entry(t.def())).collect();
+    entries.push(table_entry(&BEREKENINGEN));
+    // A column a view passes on keeps the description the view it comes from gave it.
+    let staging_docs: Vec<(String, String)> =
+        files.iter().filter(|f| f.layer == Layer::Staging).flat_map(QueryFile::column_docs).collect();
+    for layer in [Layer::Staging, Layer::Marts] {
+        for file in files.iter().filter(|f| f.layer == layer) {
+            entries.push(view_entry(&ctx, file, &staging_docs).await?);
+        }
+    }
+    Ok(entries)
+}
+
+/// Markdown for `wmo-monitor tables`.
+pub fn markdown(config: &Config) -> Result<String> {
+    let entries = session::runtime()?.block_on(catalogue(config))?;
+    let mut out = String::from("### Lake tables (written by ingest)\n\n");
+    out.push_str(&schema::markdown());
+    for entry in entries.iter().skip(Table::ALL.len()) {
+        if entry.kind == "staging view" && !out.contains("### Staging views") {
+            out.push_str("### Staging views (queries/staging)\n\n");
+        }
+        if entry.kind == "kpi table" && !out.contains("### Kpi tables") {
+            out.push_str("### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n");
+        }
+        out.push_str(&format!(
+            "#### `{}`\n\n{}\n\n| column | type | description |\n|---|---|---|\n",
+            entry.name, entry.description
+        ));
+        for (name, ty, doc) in &entry.columns {
+            out.push_str(&format!("| `{name}` | {ty} | {doc} |\n"));
+        }
+        out.push('\n');
+    }
     Ok(out)
 }
 
-/// A view column's description: its own (`-- * a, b: ...` names several), else
-/// that of the raw lake column of the same name.
+fn table_entry(def: &TableDef) -> Entry {
+    Entry {
+        name: def.name.to_string(),
+        kind: "lake table",
+        description: format!("{}{}.", def.doc[..1].to_uppercase(), &def.doc[1..]),
+        columns: def
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), type_name(&c.ty.arrow()), c.doc.to_string()))
+            .collect(),
+    }
+}
+
+async fn view_entry(ctx: &SessionContext, file: &QueryFile, staging_docs: &[(String, String)]) -> Result<Entry> {
+    let frame = ctx.table(file.name.as_str()).await.map_err(|e| Error::Sql(format!("{}: {e}", file.origin)))?;
+    let docs = file.column_docs();
+    Ok(Entry {
+        name: file.name.clone(),
+        kind: if file.layer == Layer::Staging { "staging view" } else { "kpi table" },
+        description: file.description(),
+        columns: frame
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let doc = column_doc(&docs, f.name()).or_else(|| column_doc(staging_docs, f.name()));
+                (f.name().clone(), type_name(f.data_type()), doc.unwrap_or_default())
+            })
+            .collect(),
+    })
+}
+
+/// A view column's description: from `docs` (`-- * a, b: ...` names several),
+/// else that of the raw lake column of the same name.
 pub fn column_doc(docs: &[(String, String)], column: &str) -> Option<String> {
     docs.iter().find(|(names, _)| names.split(',').any(|n| n.trim() == column)).map(|(_, doc)| doc.clone()).or_else(
         || Table::ALL.iter().flat_map(|t| t.def().columns.iter()).find(|c| c.name == column).map(|c| c.doc.to_string()),

@@ -8,6 +8,12 @@
 -- * datum: the day it happens (ingangsdatum of the second allocation)
 -- * maand: first day of the month of datum
 -- * klasse: omklap, lichter, zwaarder, gelijk or onbekend
+-- * van_toewijzingnummer, naar_toewijzingnummer: the allocation before and after
+-- * van_productcode, naar_productcode: their product codes
+-- * van_model, naar_model: their products' model (DIAH or TO)
+-- * van_tarief, naar_tarief: their monthly tariffs valid on datum
+-- * van_type, naar_type: their TO type (ondersteunend or activerend)
+-- * van_intensiteit, naar_intensiteit: their TO intensity (gemiddeld, plus or hoog)
 with buren as (
     select
         aanbieder_agb,

@@ -8,6 +8,8 @@
 -- * soort: kwartaal or halfjaar
 -- * maanden: months in the period (3 or 6)
 -- * afgesloten: the period ended on or before the peildatum; `compute --all` materialises the afgesloten periods, a running one only when asked by name
+-- * periode: 2019-Q3 (quarter) or 2019-H2 (half-year)
+-- * periode_begin, periode_eind: first and last day of the period
 with grenzen as (
     select
         coalesce(

@@ -1,6 +1,7 @@
 -- Every period in which a current allocation is active: it starts on or before the
 -- period's end and its effective end is empty or on or after the period's begin.
 -- * actief_op_begin: the allocation is active on periode_begin itself
+-- * periode: a period in which the allocation is active
 with horizon as (
     select max(periode_eind) as laatste from stg_perioden
 ),

@@ -1,12 +1,12 @@
 -- Current allocations with their care start (resolved wmo305), care stop and end
 -- reason (resolved wmo307), effective end and end-reason category (indicators.md,
 -- "Building blocks").
---
--- effectief_eind: the earliest of the planned einddatum and the care stop; empty
--- when both are empty.
--- eindcategorie: the category of the stop's RedenBeeindiging, `verlopen` without a
--- stop message. Choice: a code outside the list of indicators.md is `overig`
+-- Choice: a RedenBeeindiging outside the list of indicators.md is category `overig`
 -- (not accountable).
+-- * zorg_begindatum: Begindatum of the current wmo305; empty when care has not been reported started
+-- * zorg_einddatum: Einddatum of the current wmo307; empty without a stop
+-- * effectief_eind: the earliest of einddatum and zorg_einddatum; empty when both are
+-- * eindcategorie: end-reason category of the stop's RedenBeeindiging; verlopen without a stop
 select
     t.*,
     zorgstart.begindatum as zorg_begindatum,
