@@ -203,3 +203,47 @@ fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
     let rows = read_table(&config.paths.lake().join("kpi_wmo").join("periode=2019-Q2"));
     assert_eq!(value(&rows[0], "antwoord"), "42");
 }
+
+#[test]
+fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_too_long() {
+    let deployment = computed();
+    std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
+    let run = |config: &wmo_monitor::Config, statement: &str, format: Format, output: &Path| {
+        analyst::run(
+            config,
+            &AnalystOptions {
+                execute: Some(statement.to_string()),
+                file: None,
+                format,
+                output: Some(output.to_path_buf()),
+                as_of: None,
+            },
+        )
+    };
+    let json = deployment.config.paths.out.join("wmo.json");
+    run(
+        &deployment.config,
+        "select periode, verwacht, doelrealisatie_niet_pct from kpi_wmo order by periode",
+        Format::Json,
+        &json,
+    )
+    .expect("json");
+    let text = std::fs::read_to_string(&json).expect("json file");
+    assert!(text.starts_with("[{\"periode\":\"2019-H1\""), "{text}");
+    assert!(text.contains("\"doelrealisatie_niet_pct\":null"), "empty values are null: {text}");
+
+    let folder = deployment.config.paths.out.join("parquet");
+    std::fs::create_dir_all(&folder).expect("folder");
+    run(&deployment.config, "select * from stg_trajecten", Format::Parquet, &folder.join("trajecten.parquet"))
+        .expect("parquet");
+    let rows = read_table(&folder);
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.contains_key("traject_nr")), "the Parquet file reads back");
+
+    let mut impatient = deployment.config.clone();
+    impatient.query_timeout = std::time::Duration::from_millis(300);
+    let slow = "select count(*) from generate_series(1, 2000000000) a";
+    let message = run(&impatient, slow, Format::Csv, &deployment.config.paths.out.join("slow.csv"))
+        .expect_err("stopped")
+        .to_string();
+    assert!(message.contains("the statement was stopped after"), "{message}");
+}
