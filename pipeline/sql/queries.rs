@@ -69,6 +69,7 @@ pub const EMBEDDED: &[(Layer, &str, &str)] = &[
     embedded!(Staging, "staging", stg_producten),
     embedded!(Staging, "staging", stg_producttarieven),
     embedded!(Staging, "staging", stg_toewijzing_perioden),
+    embedded!(Staging, "staging", stg_tellingen),
     embedded!(Staging, "staging", stg_toewijzingen),
     embedded!(Staging, "staging", stg_toewijzingen_zorg),
     embedded!(Staging, "staging", stg_traject_leden),

@@ -101,18 +101,6 @@ herhaald as (
     where t.niveau = 'aanbieder' and t.eindcategorie = 'volgens_plan'
     group by mp.periode, t.aanbieder_agb
 ),
-doorstroom as (
-    select
-        mp.periode,
-        o.aanbieder_agb,
-        count(*) filter (where o.klasse = 'lichter') as lichter,
-        count(*) filter (where o.klasse = 'zwaarder') as zwaarder,
-        count(*) filter (where o.klasse = 'gelijk') as gelijk,
-        count(*) filter (where o.klasse = 'omklap') as omklap
-    from stg_overgangen o
-    join stg_maand_perioden mp on mp.maand = o.maand
-    group by mp.periode, o.aanbieder_agb
-),
 wachttijd as (
     select
         mp.periode,
@@ -123,55 +111,10 @@ wachttijd as (
     join stg_maand_perioden mp on mp.maand = cast(date_trunc('month', t.zorg_begindatum) as date)
     group by mp.periode, t.aanbieder_agb
 ),
-declaraties as (
-    select
-        mp.periode,
-        d.aanbieder_agb,
-        sum(d.bedrag) as gedeclareerd,
-        coalesce(sum(d.bedrag) filter (where d.effectief and not d.rechtmatig), 0) as onrechtmatig_bedrag,
-        count(*) filter (where d.effectief and not d.rechtmatig) as onrechtmatig_regels,
-        coalesce(sum(d.bedrag) filter (where d.dubbel), 0) as dubbel_bedrag,
-        count(*) filter (where d.dubbel) as dubbel_regels
-    from stg_declaratieregels d
-    join stg_maand_perioden mp on mp.maand = d.maand
-    group by mp.periode, d.aanbieder_agb
-),
-verwacht as (
-    select mp.periode, v.aanbieder_agb, cast(sum(v.verwacht_teller) / 377580 as decimal(18, 2)) as verwacht
-    from stg_verwachte_kosten v
-    join stg_maand_perioden mp on mp.maand = v.maand
-    group by mp.periode, v.aanbieder_agb
-),
-ervaring as (
-    select
-        mp.periode,
-        e.aanbieder_agb,
-        count(*) as respondenten,
-        count(e.v05) as v05_antwoorden,
-        count(*) filter (where e.v05 >= 4) as v05_eens,
-        avg(e.rapportcijfer) as rapportcijfer_gem
-    from stg_ervaringen e
-    join stg_maand_perioden mp on mp.maand = e.maand
-    group by mp.periode, e.aanbieder_agb
-),
-evaluatie as (
-    select
-        mp.periode,
-        e.aanbieder_agb,
-        count(*) as evaluaties_eind,
-        count(*) filter (where e.doelrealisatie = 'volledig') as volledig,
-        count(*) filter (where e.doelrealisatie = 'gedeeltelijk') as gedeeltelijk,
-        count(*) filter (where e.doelrealisatie = 'niet') as niet
-    from stg_evaluaties e
-    join stg_maand_perioden mp on mp.maand = e.maand
-    where e.soort = 'eind'
-    group by mp.periode, e.aanbieder_agb
-),
 sleutels as (
+    -- a provider with an allocation active, or a declaration line, survey row or evaluation
     select periode, aanbieder_agb from actief
-    union select periode, aanbieder_agb from declaraties
-    union select periode, aanbieder_agb from ervaring
-    union select periode, aanbieder_agb from evaluatie
+    union select periode, aanbieder_agb from stg_tellingen where regels + respondenten + evaluaties > 0
 )
 select
     p.periode,
@@ -183,11 +126,11 @@ select
     coalesce(g.instroom, 0) as instroom,
     coalesce(e.uitstroom, 0) as uitstroom,
     100 * cast(coalesce(e.uitstroom, 0) as decimal(38, 10)) / nullif(a.clienten, 0) as uitstroom_pct,
-    coalesce(o.lichter, 0) as doorstroom_lichter,
-    coalesce(o.zwaarder, 0) as doorstroom_zwaarder,
-    coalesce(o.gelijk, 0) as doorstroom_gelijk,
-    coalesce(o.omklap, 0) as omklap,
-    100 * cast(o.lichter as decimal(38, 10)) / nullif(o.lichter + o.zwaarder + o.gelijk, 0) as afschaling_pct,
+    coalesce(t.lichter, 0) as doorstroom_lichter,
+    coalesce(t.zwaarder, 0) as doorstroom_zwaarder,
+    coalesce(t.gelijk, 0) as doorstroom_gelijk,
+    coalesce(t.omklap, 0) as omklap,
+    100 * cast(t.lichter as decimal(38, 10)) / nullif(t.lichter + t.zwaarder + t.gelijk, 0) as afschaling_pct,
     100 * cast(e.volgens_plan as decimal(38, 10)) / nullif(e.verantwoordelijk, 0) as uitstroom_volgens_plan_pct,
     100 * cast(e.uitval as decimal(38, 10)) / nullif(e.verantwoordelijk, 0) as uitval_pct,
     case when p.periode_eind + interval '180 days' <= pd.peildatum then
@@ -195,21 +138,22 @@ select
     end as herhaald_beroep_pct,
     e.mediane_duur_dagen,
     w.mediane_wachttijd_dagen,
-    cast(coalesce(d.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
-    cast(coalesce(v.verwacht, 0) as decimal(18, 2)) as verwacht,
-    100 * cast(coalesce(d.gedeclareerd, 0) as decimal(38, 10)) / nullif(v.verwacht, 0) as gedeclareerd_vs_verwacht_pct,
-    cast(coalesce(d.gedeclareerd, 0) as decimal(38, 10)) / nullif(a.clienten, 0) / p.maanden as kosten_per_client_per_maand,
-    cast(coalesce(d.onrechtmatig_bedrag, 0) as decimal(18, 2)) as onrechtmatig_bedrag,
-    coalesce(d.onrechtmatig_regels, 0) as onrechtmatig_regels,
-    cast(coalesce(d.dubbel_bedrag, 0) as decimal(18, 2)) as dubbel_bedrag,
-    coalesce(d.dubbel_regels, 0) as dubbel_regels,
-    coalesce(r.respondenten, 0) as respondenten,
-    100 * cast(r.v05_eens as decimal(38, 10)) / nullif(r.v05_antwoorden, 0) as tevredenheid_pct,
-    r.rapportcijfer_gem,
-    coalesce(ev.evaluaties_eind, 0) as evaluaties_eind,
-    100 * cast(ev.volledig as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_volledig_pct,
-    100 * cast(ev.gedeeltelijk as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_gedeeltelijk_pct,
-    100 * cast(ev.niet as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_niet_pct,
+    cast(coalesce(t.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
+    cast(coalesce(t.verwacht_teller, 0) / 377580 as decimal(18, 2)) as verwacht,
+    100 * cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10))
+        / nullif(cast(t.verwacht_teller / 377580 as decimal(18, 2)), 0) as gedeclareerd_vs_verwacht_pct,
+    cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10)) / nullif(a.clienten, 0) / p.maanden as kosten_per_client_per_maand,
+    cast(coalesce(t.onrechtmatig_bedrag, 0) as decimal(18, 2)) as onrechtmatig_bedrag,
+    coalesce(t.onrechtmatig_regels, 0) as onrechtmatig_regels,
+    cast(coalesce(t.dubbel_bedrag, 0) as decimal(18, 2)) as dubbel_bedrag,
+    coalesce(t.dubbel_regels, 0) as dubbel_regels,
+    coalesce(t.respondenten, 0) as respondenten,
+    100 * cast(t.v05_eens as decimal(38, 10)) / nullif(t.v05_antwoorden, 0) as tevredenheid_pct,
+    cast(t.rapportcijfer_som as decimal(38, 10)) / nullif(t.rapportcijfer_aantal, 0) as rapportcijfer_gem,
+    coalesce(t.evaluaties_eind, 0) as evaluaties_eind,
+    100 * cast(t.volledig as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_volledig_pct,
+    100 * cast(t.gedeeltelijk as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_gedeeltelijk_pct,
+    100 * cast(t.niet as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_niet_pct,
     pd.peildatum
 from sleutels k
 join stg_perioden p on p.periode = k.periode
@@ -218,9 +162,5 @@ left join actief a on a.periode = k.periode and a.aanbieder_agb = k.aanbieder_ag
 left join gestart g on g.periode = k.periode and g.aanbieder_agb = k.aanbieder_agb
 left join geeindigd e on e.periode = k.periode and e.aanbieder_agb = k.aanbieder_agb
 left join herhaald h on h.periode = k.periode and h.aanbieder_agb = k.aanbieder_agb
-left join doorstroom o on o.periode = k.periode and o.aanbieder_agb = k.aanbieder_agb
 left join wachttijd w on w.periode = k.periode and w.aanbieder_agb = k.aanbieder_agb
-left join declaraties d on d.periode = k.periode and d.aanbieder_agb = k.aanbieder_agb
-left join verwacht v on v.periode = k.periode and v.aanbieder_agb = k.aanbieder_agb
-left join ervaring r on r.periode = k.periode and r.aanbieder_agb = k.aanbieder_agb
-left join evaluatie ev on ev.periode = k.periode and ev.aanbieder_agb = k.aanbieder_agb
+left join stg_tellingen t on t.periode = k.periode and t.aanbieder_agb = k.aanbieder_agb

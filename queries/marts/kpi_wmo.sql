@@ -112,67 +112,36 @@ overstappen as (
     where t.niveau = 'aanbieder' and t.eindcategorie = 'overstap'
     group by mp.periode
 ),
-doorstroom as (
+tellingen as (
     select
-        mp.periode,
-        count(*) filter (where o.klasse = 'lichter') as lichter,
-        count(*) filter (where o.klasse = 'zwaarder') as zwaarder,
-        count(*) filter (where o.klasse = 'gelijk') as gelijk,
-        count(*) filter (where o.klasse = 'omklap') as omklap,
-        count(*) filter (where o.van_model = 'TO' and o.naar_model = 'TO'
-            and case o.naar_intensiteit when 'gemiddeld' then 1 when 'plus' then 2 when 'hoog' then 3 end
-              < case o.van_intensiteit when 'gemiddeld' then 1 when 'plus' then 2 when 'hoog' then 3 end)
-            as intensiteit_omlaag,
-        count(*) filter (where o.van_model = 'TO' and o.naar_model = 'TO'
-            and o.van_type = 'activerend' and o.naar_type = 'ondersteunend') as activerend_naar_ondersteunend
-    from stg_overgangen o
-    join stg_maand_perioden mp on mp.maand = o.maand
-    group by mp.periode
-),
-declaraties as (
-    select
-        mp.periode,
-        sum(d.bedrag) as gedeclareerd,
-        coalesce(sum(d.bedrag) filter (where pr.maatwerk = 'ja'), 0) as maatwerk_gedeclareerd,
-        coalesce(sum(d.bedrag) filter (where d.effectief and not d.rechtmatig), 0) as onrechtmatig_bedrag
-    from stg_declaratieregels d
-    join stg_maand_perioden mp on mp.maand = d.maand
-    left join stg_producten pr on pr.productcode = d.productcode
-    group by mp.periode
-),
-verwacht as (
-    select mp.periode, cast(sum(v.verwacht_teller) / 377580 as decimal(18, 2)) as verwacht
-    from stg_verwachte_kosten v
-    join stg_maand_perioden mp on mp.maand = v.maand
-    group by mp.periode
+        periode,
+        sum(gedeclareerd) as gedeclareerd,
+        sum(maatwerk_gedeclareerd) as maatwerk_gedeclareerd,
+        sum(onrechtmatig_bedrag) as onrechtmatig_bedrag,
+        sum(verwacht_teller) as verwacht_teller,
+        sum(lichter) as lichter,
+        sum(zwaarder) as zwaarder,
+        sum(gelijk) as gelijk,
+        sum(omklap) as omklap,
+        sum(intensiteit_omlaag) as intensiteit_omlaag,
+        sum(activerend_naar_ondersteunend) as activerend_naar_ondersteunend,
+        sum(respondenten) as respondenten,
+        sum(v05_antwoorden) as v05_antwoorden,
+        sum(v05_eens) as v05_eens,
+        sum(rapportcijfer_som) as rapportcijfer_som,
+        sum(rapportcijfer_aantal) as rapportcijfer_aantal,
+        sum(evaluaties_eind) as evaluaties_eind,
+        sum(volledig) as volledig,
+        sum(gedeeltelijk) as gedeeltelijk,
+        sum(niet) as niet,
+        sum(to_naar_voorliggend) as to_naar_voorliggend
+    from stg_tellingen
+    group by periode
 ),
 inwoners as (
     select jaar, sum(inwoners) as inwoners from stg_inwoners group by jaar
-),
-ervaring as (
-    select
-        mp.periode,
-        count(*) as respondenten,
-        count(e.v05) as v05_antwoorden,
-        count(*) filter (where e.v05 >= 4) as v05_eens,
-        avg(e.rapportcijfer) as rapportcijfer_gem
-    from stg_ervaringen e
-    join stg_maand_perioden mp on mp.maand = e.maand
-    group by mp.periode
-),
-evaluatie as (
-    select
-        mp.periode,
-        count(*) as evaluaties_eind,
-        count(*) filter (where e.doelrealisatie = 'volledig') as volledig,
-        count(*) filter (where e.doelrealisatie = 'gedeeltelijk') as gedeeltelijk,
-        count(*) filter (where e.doelrealisatie = 'niet') as niet,
-        count(*) filter (where e.model = 'TO' and e.vervolg = 'voorliggend') as to_naar_voorliggend
-    from stg_evaluaties e
-    join stg_maand_perioden mp on mp.maand = e.maand
-    where e.soort = 'eind'
-    group by mp.periode
 )
+
 select
     p.periode,
     p.periode_begin,
@@ -180,34 +149,35 @@ select
     coalesce(a.clienten, 0) as clienten,
     coalesce(g.instroom, 0) as instroom,
     coalesce(e.uitstroom, 0) as uitstroom,
-    coalesce(o.lichter, 0) as doorstroom_lichter,
-    coalesce(o.zwaarder, 0) as doorstroom_zwaarder,
-    coalesce(o.gelijk, 0) as doorstroom_gelijk,
-    coalesce(o.omklap, 0) as omklap,
-    cast(coalesce(d.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
-    cast(coalesce(v.verwacht, 0) as decimal(18, 2)) as verwacht,
-    100 * cast(coalesce(d.gedeclareerd, 0) as decimal(38, 10)) / nullif(v.verwacht, 0) as gedeclareerd_vs_verwacht_pct,
-    cast(coalesce(d.onrechtmatig_bedrag, 0) as decimal(18, 2)) as onrechtmatig_bedrag,
+    coalesce(t.lichter, 0) as doorstroom_lichter,
+    coalesce(t.zwaarder, 0) as doorstroom_zwaarder,
+    coalesce(t.gelijk, 0) as doorstroom_gelijk,
+    coalesce(t.omklap, 0) as omklap,
+    cast(coalesce(t.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
+    cast(coalesce(t.verwacht_teller, 0) / 377580 as decimal(18, 2)) as verwacht,
+    100 * cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10))
+        / nullif(cast(t.verwacht_teller / 377580 as decimal(18, 2)), 0) as gedeclareerd_vs_verwacht_pct,
+    cast(coalesce(t.onrechtmatig_bedrag, 0) as decimal(18, 2)) as onrechtmatig_bedrag,
     1000 * cast(coalesce(a.clienten, 0) as decimal(38, 10)) / nullif(i.inwoners, 0) as clienten_per_1000,
     coalesce(ov.overstappen, 0) as overstappen,
-    coalesce(r.respondenten, 0) as respondenten,
-    100 * cast(r.v05_eens as decimal(38, 10)) / nullif(r.v05_antwoorden, 0) as tevredenheid_pct,
-    r.rapportcijfer_gem,
-    coalesce(ev.evaluaties_eind, 0) as evaluaties_eind,
-    100 * cast(ev.volledig as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_volledig_pct,
-    100 * cast(ev.gedeeltelijk as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_gedeeltelijk_pct,
-    100 * cast(ev.niet as decimal(38, 10)) / nullif(ev.evaluaties_eind, 0) as doelrealisatie_niet_pct,
+    coalesce(t.respondenten, 0) as respondenten,
+    100 * cast(t.v05_eens as decimal(38, 10)) / nullif(t.v05_antwoorden, 0) as tevredenheid_pct,
+    cast(t.rapportcijfer_som as decimal(38, 10)) / nullif(t.rapportcijfer_aantal, 0) as rapportcijfer_gem,
+    coalesce(t.evaluaties_eind, 0) as evaluaties_eind,
+    100 * cast(t.volledig as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_volledig_pct,
+    100 * cast(t.gedeeltelijk as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_gedeeltelijk_pct,
+    100 * cast(t.niet as decimal(38, 10)) / nullif(t.evaluaties_eind, 0) as doelrealisatie_niet_pct,
     coalesce(c.aanbieders_actief, 0) as aanbieders_actief,
     coalesce(z.aanbieders_zonder_clienten, 0) as aanbieders_zonder_clienten,
     coalesce(c.aanbieders_1_10, 0) as aanbieders_1_10,
     coalesce(c.aanbieders_meer_dan_10, 0) as aanbieders_meer_dan_10,
     coalesce(c.aanbieders_97pct, 0) as aanbieders_97pct,
     100 * cast(a.to_1_2_gebieden as decimal(38, 10)) / nullif(a.to_toewijzingen, 0) as b1_aandeel_1_2_gebieden_pct,
-    coalesce(o.intensiteit_omlaag, 0) as b2_intensiteit_omlaag,
-    coalesce(ev.to_naar_voorliggend, 0) as b3_naar_voorliggend,
+    coalesce(t.intensiteit_omlaag, 0) as b2_intensiteit_omlaag,
+    coalesce(t.to_naar_voorliggend, 0) as b3_naar_voorliggend,
     100 * cast(a.maatwerk_toewijzingen as decimal(38, 10)) / nullif(a.toewijzingen, 0) as b4_aandeel_maatwerk_pct,
-    100 * cast(d.maatwerk_gedeclareerd as decimal(38, 10)) / nullif(d.gedeclareerd, 0) as b4_maatwerk_kosten_pct,
-    coalesce(o.activerend_naar_ondersteunend, 0) as b5_activerend_naar_ondersteunend,
+    100 * cast(t.maatwerk_gedeclareerd as decimal(38, 10)) / nullif(t.gedeclareerd, 0) as b4_maatwerk_kosten_pct,
+    coalesce(t.activerend_naar_ondersteunend, 0) as b5_activerend_naar_ondersteunend,
     pd.peildatum
 from stg_perioden p
 cross join peildatum pd
@@ -217,9 +187,5 @@ left join zonder_clienten z on z.periode = p.periode
 left join gestart g on g.periode = p.periode
 left join geeindigd e on e.periode = p.periode
 left join overstappen ov on ov.periode = p.periode
-left join doorstroom o on o.periode = p.periode
-left join declaraties d on d.periode = p.periode
-left join verwacht v on v.periode = p.periode
+left join tellingen t on t.periode = p.periode
 left join inwoners i on i.jaar = date_part('year', p.periode_begin)
-left join ervaring r on r.periode = p.periode
-left join evaluatie ev on ev.periode = p.periode
