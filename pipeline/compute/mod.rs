@@ -99,7 +99,9 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
         for (table, key) in catalog::KPI_TABLES {
             bar.set_message(*table);
             let values: Vec<String> = if *key == "jaar" { years.clone() } else { perioden.clone() };
+            let started = Instant::now();
             let written = materialise(&ctx, &staged, table, key, &values).await?;
+            tracing::debug!(table, rows = written, seconds = started.elapsed().as_secs_f64(), "kpi table computed");
             rows.push((table.to_string(), written));
             bar.inc(1);
         }
@@ -140,7 +142,8 @@ async fn choose_periods(ctx: &SessionContext, requested: Option<&str>, peildatum
 }
 
 fn years_of(perioden: &[String]) -> Vec<String> {
-    let mut years: Vec<String> = perioden.iter().map(|p| p[..4].to_string()).collect();
+    let mut years: Vec<String> = perioden.iter().filter_map(|p| p.get(..4)).map(str::to_string).collect();
+    years.sort();
     years.dedup();
     years
 }

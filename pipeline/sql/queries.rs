@@ -201,6 +201,7 @@ async fn materialise(ctx: &SessionContext, file: &QueryFile, scratch: &Path) -> 
     let fail = |e: datafusion::error::DataFusionError| {
         Error::Sql(format!("the query in {} failed: {}", file.origin, first_line(&e.to_string())))
     };
+    let started = std::time::Instant::now();
     let path = scratch.join(format!("{}.parquet", file.name));
     let path_text = path.to_string_lossy().into_owned();
     ctx.table(file.name.as_str())
@@ -211,6 +212,7 @@ async fn materialise(ctx: &SessionContext, file: &QueryFile, scratch: &Path) -> 
         .map_err(fail)?;
     ctx.deregister_table(file.name.as_str()).map_err(fail)?;
     ctx.register_parquet(file.name.as_str(), &path_text, ParquetReadOptions::default()).await.map_err(fail)?;
+    tracing::debug!(view = %file.name, seconds = started.elapsed().as_secs_f64(), "staging view written");
     Ok(())
 }
 

@@ -32,8 +32,9 @@ ingedeeld as (
             when ap.productcategorie in ('15', '16', '17', '18') then 'verblijf en opvang'
             else 'overig'
         end as cbs_groep
-    from stg_toewijzing_perioden ap
-    left join stg_wijken w on w.postcode4 = ap.postcode4
+    -- the districts (few) first: a hash join holds its first side in memory
+    from stg_wijken w
+    right join stg_toewijzing_perioden ap on w.postcode4 = ap.postcode4
 ),
 geteld as (
     select periode, stadsdeel, cbs_groep, count(distinct client_pseudoniem) as clienten

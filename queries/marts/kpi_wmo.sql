@@ -53,8 +53,9 @@ actief as (
         count(*) filter (where pr.model = 'TO' and pr.resultaatgebieden = '1-2') as to_1_2_gebieden,
         count(*) as toewijzingen,
         count(*) filter (where pr.maatwerk = 'ja') as maatwerk_toewijzingen
-    from stg_toewijzing_perioden ap
-    left join stg_producten pr on pr.productcode = ap.productcode
+    -- the products (few) first: a hash join holds its first side in memory
+    from stg_producten pr
+    right join stg_toewijzing_perioden ap on pr.productcode = ap.productcode
     group by ap.periode
 ),
 per_aanbieder as (

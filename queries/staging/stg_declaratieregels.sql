@@ -19,6 +19,9 @@
 -- * rechtmatig: an effective line that fits its allocation; empty for other lines
 -- * onrechtmatig_reden: geen_toewijzing, andere_client_of_aanbieder, ander_product or buiten_periode; empty when rechtmatig
 -- * dubbel: an effective line overlapping an earlier one of the same provider and allocation
+-- Memory: a hash join holds its first (build) side in memory, so each join below
+-- names the small side first (`small right join large`): the credits, the current
+-- allocations, the few groups of lines that could be double.
 with regels as (
     select d.*, cast(date_trunc('month', d.product_begin) as date) as maand
     from declaratieregels d
@@ -31,8 +34,8 @@ credits as (
 ),
 debet as (
     select r.*, c.vorig_referentienummer is not null as geannuleerd
-    from regels r
-    left join credits c on c.aanbieder_agb = r.aanbieder_agb and c.vorig_referentienummer = r.referentienummer
+    from credits c
+    right join regels r on c.aanbieder_agb = r.aanbieder_agb and c.vorig_referentienummer = r.referentienummer
     where r.debet_credit = 'D'
 ),
 getoetst as (
@@ -48,18 +51,33 @@ getoetst as (
             when d.product_begin < t.ingangsdatum or d.product_eind > coalesce(t.einddatum, date '9999-12-31')
                 then 'buiten_periode'
         end as onrechtmatig_reden
-    from debet d
-    left join stg_toewijzingen t on t.toewijzingnummer = d.toewijzingnummer
+    from stg_toewijzingen t
+    right join debet d on t.toewijzingnummer = d.toewijzingnummer
+),
+-- Only a provider, allocation and month with two or more effective lines can hold a double.
+meerdere as (
+    select aanbieder_agb, toewijzingnummer, maand
+    from debet
+    where not geannuleerd
+    group by aanbieder_agb, toewijzingnummer, maand
+    having count(*) > 1
+),
+kandidaten as (
+    select g.aanbieder_agb, g.toewijzingnummer, g.maand, g.referentienummer, g.bericht_identificatie,
+        g.product_begin, g.product_eind
+    from meerdere m
+    join debet g
+        on g.aanbieder_agb = m.aanbieder_agb and g.toewijzingnummer = m.toewijzingnummer and g.maand = m.maand
+    where not g.geannuleerd
 ),
 dubbel as (
     select distinct later.aanbieder_agb, later.referentienummer, later.bericht_identificatie
-    from getoetst later
-    join getoetst eerder
+    from kandidaten later
+    join kandidaten eerder
         on eerder.aanbieder_agb = later.aanbieder_agb
         and eerder.toewijzingnummer = later.toewijzingnummer
         and eerder.maand = later.maand
-    where later.effectief and eerder.effectief
-        and eerder.product_begin <= later.product_eind
+    where eerder.product_begin <= later.product_eind
         and later.product_begin <= eerder.product_eind
         and (eerder.referentienummer < later.referentienummer
             or (eerder.referentienummer = later.referentienummer
@@ -73,8 +91,8 @@ select
     case when g.effectief then g.onrechtmatig_reden is null end as rechtmatig,
     g.onrechtmatig_reden,
     g.effectief and d.referentienummer is not null as dubbel
-from getoetst g
-left join dubbel d
+from dubbel d
+right join getoetst g
     on d.aanbieder_agb = g.aanbieder_agb
     and d.referentienummer = g.referentienummer
     and d.bericht_identificatie = g.bericht_identificatie

@@ -40,24 +40,30 @@ select
     b.naar_productcode,
     b.datum,
     cast(date_trunc('month', b.datum) as date) as maand,
-    van.model as van_model,
+    b.van_model,
     naar.model as naar_model,
-    van.tarief_per_maand as van_tarief,
+    b.van_tarief,
     naar.tarief_per_maand as naar_tarief,
-    van.type as van_type,
+    b.van_type,
     naar.type as naar_type,
-    van.intensiteit as van_intensiteit,
+    b.van_intensiteit,
     naar.intensiteit as naar_intensiteit,
     case
-        when van.model is null or naar.model is null then 'onbekend'
-        when van.model <> naar.model then 'omklap'
-        when naar.tarief_per_maand < van.tarief_per_maand then 'lichter'
-        when naar.tarief_per_maand > van.tarief_per_maand then 'zwaarder'
+        when b.van_model is null or naar.model is null then 'onbekend'
+        when b.van_model <> naar.model then 'omklap'
+        when naar.tarief_per_maand < b.van_tarief then 'lichter'
+        when naar.tarief_per_maand > b.van_tarief then 'zwaarder'
         else 'gelijk'
     end as klasse
-from buren b
-left join stg_producttarieven van
-    on van.productcode = b.van_productcode and b.datum between van.tarief_van and van.tarief_tot
-left join stg_producttarieven naar
+-- the tariffs (few) first: a hash join holds its first side in memory
+from stg_producttarieven naar
+right join (
+    select b.*, van.model as van_model, van.tarief_per_maand as van_tarief, van.type as van_type,
+        van.intensiteit as van_intensiteit
+    from stg_producttarieven van
+    right join buren b
+        on van.productcode = b.van_productcode and b.datum between van.tarief_van and van.tarief_tot
+    where b.van_productcode is not null and b.van_productcode <> b.naar_productcode
+) b
     on naar.productcode = b.naar_productcode and b.datum between naar.tarief_van and naar.tarief_tot
-where b.van_productcode is not null and b.van_productcode <> b.naar_productcode
+

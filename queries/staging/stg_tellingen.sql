@@ -30,9 +30,10 @@ declaraties as (
         count(*) filter (where d.effectief and not d.rechtmatig) as onrechtmatig_regels,
         coalesce(sum(d.bedrag) filter (where d.dubbel), 0) as dubbel_bedrag,
         count(*) filter (where d.dubbel) as dubbel_regels
-    from stg_declaratieregels d
+    -- the products (few) first: a hash join holds its first side in memory
+    from stg_producten pr
+    right join stg_declaratieregels d on pr.productcode = d.productcode
     join stg_maand_perioden mp on mp.maand = d.maand
-    left join stg_producten pr on pr.productcode = d.productcode
     group by mp.periode, d.aanbieder_agb
 ),
 verwacht as (

@@ -9,7 +9,6 @@
 -- * eindcategorie: end-reason category of the stop's RedenBeeindiging; verlopen without a stop
 select
     t.*,
-    zorgstart.begindatum as zorg_begindatum,
     zorgstop.einddatum as zorg_einddatum,
     zorgstop.reden_beeindiging,
     case
@@ -30,12 +29,13 @@ select
         when zorgstop.reden_beeindiging in ('36', '37') then 'gemeente'
         else 'overig'
     end as eindcategorie
-from stg_toewijzingen t
-left join stg_zorgmeldingen zorgstart
-    on zorgstart.berichtsoort = 'wmo305'
-    and zorgstart.toewijzingnummer = t.toewijzingnummer
-    and zorgstart.aanbieder_agb = t.aanbieder_agb
-left join stg_zorgmeldingen zorgstop
-    on zorgstop.berichtsoort = 'wmo307'
-    and zorgstop.toewijzingnummer = t.toewijzingnummer
-    and zorgstop.aanbieder_agb = t.aanbieder_agb
+-- the messages first: a hash join holds its first side in memory, and there are fewer
+-- start or stop messages than allocations
+from (select * from stg_zorgmeldingen where berichtsoort = 'wmo307') zorgstop
+right join (
+    select t.*, zorgstart.begindatum as zorg_begindatum
+    from (select * from stg_zorgmeldingen where berichtsoort = 'wmo305') zorgstart
+    right join stg_toewijzingen t
+        on zorgstart.toewijzingnummer = t.toewijzingnummer and zorgstart.aanbieder_agb = t.aanbieder_agb
+) t
+    on zorgstop.toewijzingnummer = t.toewijzingnummer and zorgstop.aanbieder_agb = t.aanbieder_agb

@@ -9,7 +9,6 @@
 -- * groep: the provider's AGB code, or alle for niveau wmo
 -- * eind_tot_nu: the latest effective end of the allocations before this one in the group (9999-12-31 for an open end)
 -- * traject_nr: the trajectory's number within the client and groep, from 1
--- * sluit_traject: this allocation is the trajectory's closing one (latest effective end; ties: highest toewijzingnummer)
 with leden as (
     select 'aanbieder' as niveau, aanbieder_agb as groep, * from stg_toewijzingen_zorg
     union all
@@ -35,10 +34,4 @@ genummerd as (
         ) as traject_nr
     from lopend
 )
-select
-    *,
-    row_number() over (
-        partition by niveau, groep, client_pseudoniem, traject_nr
-        order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc
-    ) = 1 as sluit_traject
-from genummerd
+select * from genummerd

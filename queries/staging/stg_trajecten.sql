@@ -21,32 +21,35 @@ with samengevat as (
         traject_nr,
         min(ingangsdatum) as begindatum,
         case when count(effectief_eind) = count(*) then max(effectief_eind) end as einddatum,
-        count(*) as toewijzingen
+        count(*) as toewijzingen,
+        -- the closing allocation: latest effective end (open counts as latest), then highest number
+        first_value(toewijzingnummer order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc)
+            as sluitende_toewijzing,
+        first_value(aanbieder_agb order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc)
+            as sluitende_aanbieder,
+        first_value(reden_beeindiging order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc)
+            as reden_beeindiging,
+        first_value(eindcategorie order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc)
+            as eindcategorie
     from stg_traject_leden
     group by niveau, groep, client_pseudoniem, traject_nr
 )
 select
-    s.niveau,
-    s.groep as aanbieder_agb,
-    s.client_pseudoniem,
-    s.traject_nr,
-    s.begindatum,
-    s.einddatum,
-    cast(date_trunc('month', s.begindatum) as date) as begin_maand,
-    cast(date_trunc('month', s.einddatum) as date) as eind_maand,
-    cast(s.einddatum as bigint) - cast(s.begindatum as bigint) + 1 as duur_dagen,
-    s.toewijzingen,
-    l.toewijzingnummer as sluitende_toewijzing,
-    l.aanbieder_agb as sluitende_aanbieder,
-    l.reden_beeindiging,
-    case when s.einddatum is not null then l.eindcategorie end as eindcategorie,
-    case when s.einddatum is not null then
-        l.eindcategorie in ('volgens_plan', 'voortijdig_in_overleg', 'uitval', 'verlopen')
+    niveau,
+    groep as aanbieder_agb,
+    client_pseudoniem,
+    traject_nr,
+    begindatum,
+    einddatum,
+    cast(date_trunc('month', begindatum) as date) as begin_maand,
+    cast(date_trunc('month', einddatum) as date) as eind_maand,
+    cast(einddatum as bigint) - cast(begindatum as bigint) + 1 as duur_dagen,
+    toewijzingen,
+    sluitende_toewijzing,
+    sluitende_aanbieder,
+    reden_beeindiging,
+    case when einddatum is not null then eindcategorie end as eindcategorie,
+    case when einddatum is not null then
+        eindcategorie in ('volgens_plan', 'voortijdig_in_overleg', 'uitval', 'verlopen')
     end as aanbieder_verantwoordelijk
-from samengevat s
-join stg_traject_leden l
-    on l.niveau = s.niveau
-    and l.groep = s.groep
-    and l.client_pseudoniem = s.client_pseudoniem
-    and l.traject_nr = s.traject_nr
-    and l.sluit_traject
+from samengevat

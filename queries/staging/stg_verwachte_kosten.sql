@@ -43,8 +43,9 @@ select
     cast(t.tarief_per_maand as decimal(38, 2))
         * (cast(d.laatste_dag as bigint) - cast(d.eerste_dag as bigint) + 1)
         * (377580 / d.dagen_in_maand) as verwacht_teller
-from dagen d
-left join stg_producttarieven t
+-- the tariffs (few) first: a hash join holds its first side in memory
+from stg_producttarieven t
+right join dagen d
     on t.productcode = d.productcode
     and d.eerste_dag between t.tarief_van and t.tarief_tot
 where d.laatste_dag >= d.eerste_dag
