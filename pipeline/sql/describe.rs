@@ -93,11 +93,20 @@ async fn view_entry(ctx: &SessionContext, file: &QueryFile, staging_docs: &[(Str
             .fields()
             .iter()
             .map(|f| {
-                let doc = column_doc(&docs, f.name()).or_else(|| column_doc(staging_docs, f.name()));
+                let doc = column_doc(&docs, f.name())
+                    .or_else(|| own_table_doc(&file.name, f.name()))
+                    .or_else(|| column_doc(staging_docs, f.name()));
                 (f.name().clone(), type_name(f.data_type()), doc.unwrap_or_default())
             })
             .collect(),
     })
+}
+
+/// For `stg_<table>`, the description of the raw table's column of that name.
+fn own_table_doc(view: &str, column: &str) -> Option<String> {
+    let table = view.strip_prefix("stg_")?;
+    let def = Table::ALL.iter().map(|t| t.def()).find(|d| d.name == table)?;
+    def.columns.iter().find(|c| c.name == column).map(|c| c.doc.to_string())
 }
 
 /// A view column's description: from `docs` (`-- * a, b: ...` names several),
