@@ -93,9 +93,10 @@ async fn view_entry(ctx: &SessionContext, file: &QueryFile, staging_docs: &[(Str
             .fields()
             .iter()
             .map(|f| {
-                let doc = column_doc(&docs, f.name())
+                let doc = header_doc(&docs, f.name())
                     .or_else(|| own_table_doc(&file.name, f.name()))
-                    .or_else(|| column_doc(staging_docs, f.name()));
+                    .or_else(|| raw_doc(f.name()))
+                    .or_else(|| header_doc(staging_docs, f.name()));
                 (f.name().clone(), type_name(f.data_type()), doc.unwrap_or_default())
             })
             .collect(),
@@ -109,12 +110,14 @@ fn own_table_doc(view: &str, column: &str) -> Option<String> {
     def.columns.iter().find(|c| c.name == column).map(|c| c.doc.to_string())
 }
 
-/// A view column's description: from `docs` (`-- * a, b: ...` names several),
-/// else that of the raw lake column of the same name.
-pub fn column_doc(docs: &[(String, String)], column: &str) -> Option<String> {
-    docs.iter().find(|(names, _)| names.split(',').any(|n| n.trim() == column)).map(|(_, doc)| doc.clone()).or_else(
-        || Table::ALL.iter().flat_map(|t| t.def().columns.iter()).find(|c| c.name == column).map(|c| c.doc.to_string()),
-    )
+/// A column's description from `-- * a, b: ...` header lines.
+fn header_doc(docs: &[(String, String)], column: &str) -> Option<String> {
+    docs.iter().find(|(names, _)| names.split(',').any(|n| n.trim() == column)).map(|(_, doc)| doc.clone())
+}
+
+/// The description of a raw lake column of that name, in any table.
+fn raw_doc(column: &str) -> Option<String> {
+    Table::ALL.iter().flat_map(|t| t.def().columns.iter()).find(|c| c.name == column).map(|c| c.doc.to_string())
 }
 
 fn type_name(data_type: &DataType) -> String {
