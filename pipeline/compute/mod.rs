@@ -72,6 +72,10 @@ impl std::fmt::Display for ComputeSummary {
 pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSummary> {
     let started = Instant::now();
     let started_at = Utc::now();
+    // A misspelt period is refused before any work.
+    if let Some(text) = &options.periode {
+        period::parse(text)?;
+    }
     let lake = Lake::open(&config.paths.lake())?;
     let _lock = lake.lock()?;
     let recovered = store::recover(&lake)?;
