@@ -16,7 +16,7 @@ use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array, RecordB
 use datafusion::arrow::array::{Scalar, TimestampMicrosecondArray};
 use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Date32Type};
 use datafusion::prelude::SessionContext;
 use std::sync::Arc;
 use std::time::Instant;
@@ -223,7 +223,7 @@ fn run_record(
 ) -> Result<RecordBatch> {
     let n = rows.len();
     let finished_at = Utc::now();
-    let days = (peildatum - NaiveDate::default()).num_days() as i32;
+    let days = Date32Type::from_naive_date(peildatum);
     let years = years_of(perioden).join(",");
     let periods = perioden.join(",");
     let columns: Vec<ArrayRef> = vec![

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::lake::{Lake, Table};
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, Date32Array, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef};
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -130,7 +130,7 @@ pub async fn latest_dagtekening(ctx: &SessionContext) -> Result<Option<NaiveDate
 /// figures are computed as of. The views read only what was known by then.
 pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) -> Result<()> {
     let schema = Arc::new(Schema::new(vec![Field::new("peildatum", DataType::Date32, true)]));
-    let days = peildatum.map(|d| (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32);
+    let days = peildatum.map(Date32Type::from_naive_date);
     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Date32Array::from(vec![days]))])
         .map_err(|e| Error::Sql(format!("cannot set the peildatum: {e}")))?;
     let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(|e| Error::Sql(e.to_string()))?;

@@ -49,12 +49,14 @@ pub fn markdown(config: &Config) -> Result<String> {
     let entries = session::runtime()?.block_on(catalogue(config))?;
     let mut out = String::from("### Lake tables (written by ingest)\n\n");
     out.push_str(&schema::markdown());
+    let mut previous_kind = "lake table";
     for entry in entries.iter().skip(Table::ALL.len()) {
-        if entry.kind == "staging view" && !out.contains("### Staging views") {
-            out.push_str("### Staging views (queries/staging)\n\n");
-        }
-        if entry.kind == "kpi table" && !out.contains("### Kpi tables") {
-            out.push_str("### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n");
+        if entry.kind != previous_kind {
+            previous_kind = entry.kind;
+            out.push_str(match entry.kind {
+                "staging view" => "### Staging views (queries/staging)\n\n",
+                _ => "### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n",
+            });
         }
         out.push_str(&format!(
             "#### `{}`\n\n{}\n\n| column | type | description |\n|---|---|---|\n",
