@@ -30,6 +30,7 @@ impl FixtureLake {
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let config = SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
         let ctx = SessionContext::new_with_config(config);
+        wmo_monitor::sql::functions::register(&ctx);
         for table in Table::ALL {
             register_empty(&ctx, table.name(), &table.def().arrow_schema());
         }

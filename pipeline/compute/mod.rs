@@ -94,7 +94,8 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
         };
         catalog::register_peildatum(&ctx, Some(peildatum))?;
         let scratch = store::scratch_dir(&lake, run_id)?;
-        queries::register_materialising(&ctx, &config.query_source().load()?, &scratch).await?;
+        queries::register_materialising(&ctx, &config.query_source().load()?, &[ALL_PERIODS, CLOSED_PERIODS], &scratch)
+            .await?;
         let perioden = choose_periods(&ctx, options.periode.as_deref(), peildatum).await?;
         let years = years_of(&perioden);
 
@@ -119,12 +120,14 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
     Ok(ComputeSummary { run_id, peildatum, perioden, rows, seconds: started.elapsed().as_secs_f64(), recovered })
 }
 
+const ALL_PERIODS: &str = "select periode from stg_perioden order by periode_begin, maanden";
+const CLOSED_PERIODS: &str = "select periode from stg_perioden where afgesloten order by periode_begin, maanden";
+
 /// The periods to compute, in time order: the named one, or every period of
 /// the lake that ended on or before the peildatum.
 async fn choose_periods(ctx: &SessionContext, requested: Option<&str>, peildatum: NaiveDate) -> Result<Vec<String>> {
-    let all = strings(ctx, "select periode from stg_perioden order by periode_begin, maanden").await?;
-    let ended =
-        strings(ctx, "select periode from stg_perioden where afgesloten order by periode_begin, maanden").await?;
+    let all = strings(ctx, ALL_PERIODS).await?;
+    let ended = strings(ctx, CLOSED_PERIODS).await?;
     match requested {
         None if ended.is_empty() => Err(Error::Invalid(format!(
             "no period has ended by {peildatum} in the lake's data: name one with --periode"

@@ -7,9 +7,11 @@
 pub mod analyst;
 pub mod catalog;
 pub mod describe;
+pub mod functions;
 pub mod output;
 pub mod queries;
 pub mod session;
+pub mod usage;
 
 pub use queries::{Layer, QueryFile, QuerySource};
 pub use session::Limits;

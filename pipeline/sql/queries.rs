@@ -8,6 +8,8 @@
 //! describe its columns (the catalogue and `wmo-monitor tables` show them).
 
 use crate::error::{Error, Result};
+use crate::sql::usage::{self, Storage};
+use datafusion::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use std::path::{Path, PathBuf};
@@ -156,31 +158,58 @@ impl QueryFile {
 /// Creates every view of `files`, each after the views it reads: a round
 /// creates what it can and the rest waits for the next round. When a round
 /// creates nothing, the first file that fails for its own reason is the answer.
-///
-/// With `scratch`, each staging view is written to Parquet there as soon as it
-/// exists and replaced by that file, so the views after it read its rows
-/// instead of recomputing them: `compute` runs every mart over the same
-/// staging rows once, with memory bounded by the pool rather than the data.
 pub async fn register(ctx: &SessionContext, files: &[QueryFile]) -> Result<()> {
-    register_with(ctx, files, None).await
+    create_in_order(ctx, files).await.map(|_| ())
 }
 
-pub async fn register_materialising(ctx: &SessionContext, files: &[QueryFile], scratch: &Path) -> Result<()> {
-    register_with(ctx, files, Some(scratch)).await
+/// Registers the views as [`register`] does, then stores in `scratch` every
+/// staging view that several places read, with only the columns they use, and
+/// recreates the views after it so they read those rows instead of recomputing
+/// them: `compute` runs every mart over the same staging rows, with memory
+/// bounded by the pool rather than the data. A view read in one place stays a
+/// view (see [`usage`]). `also_read` is SQL the caller runs on the views afterwards.
+pub async fn register_materialising(
+    ctx: &SessionContext,
+    files: &[QueryFile],
+    also_read: &[&str],
+    scratch: &Path,
+) -> Result<()> {
+    let order = create_in_order(ctx, files).await?;
+    let mut readers = files.to_vec();
+    readers.extend(also_read.iter().map(|sql| QueryFile {
+        layer: Layer::Marts,
+        name: String::new(),
+        sql: (*sql).to_owned(),
+        origin: "the compute command".to_owned(),
+    }));
+    for file in order {
+        let fail = |e: datafusion::error::DataFusionError| {
+            Error::Sql(format!("the query in {} failed: {}", file.origin, first_line(&e.to_string())))
+        };
+        // Again, now that the views it reads may be stored rows.
+        ctx.sql(&format!("create or replace view {} as {}", file.name, file.sql)).await.map_err(fail)?;
+        if file.layer == Layer::Staging {
+            let asked = std::time::Instant::now();
+            let storage = usage::storage(ctx, &file.name, &readers).await.map_err(fail)?;
+            tracing::debug!(view = %file.name, seconds = asked.elapsed().as_secs_f64(), "staging view usage read");
+            if let Storage::Columns(kept) = storage {
+                materialise(ctx, file, &kept, scratch).await.map_err(fail)?;
+            }
+        }
+    }
+    Ok(())
 }
 
-async fn register_with(ctx: &SessionContext, files: &[QueryFile], scratch: Option<&Path>) -> Result<()> {
+/// Creates the views in rounds and returns the files in the order they were created.
+async fn create_in_order<'a>(ctx: &SessionContext, files: &'a [QueryFile]) -> Result<Vec<&'a QueryFile>> {
+    let mut order = Vec::new();
     let mut pending: Vec<&QueryFile> = files.iter().collect();
     while !pending.is_empty() {
         let mut waiting = Vec::new();
         for file in &pending {
             let statement = format!("create view {} as {}", file.name, file.sql);
             match ctx.sql(&statement).await {
-                Ok(_) => {
-                    if let (Some(scratch), Layer::Staging) = (scratch, file.layer) {
-                        materialise(ctx, file, scratch).await?;
-                    }
-                }
+                Ok(_) => order.push(*file),
                 Err(e) => waiting.push((*file, e.to_string())),
             }
         }
@@ -194,25 +223,31 @@ async fn register_with(ctx: &SessionContext, files: &[QueryFile], scratch: Optio
         }
         pending = waiting.into_iter().map(|(file, _)| file).collect();
     }
-    Ok(())
+    Ok(order)
 }
 
-async fn materialise(ctx: &SessionContext, file: &QueryFile, scratch: &Path) -> Result<()> {
-    let fail = |e: datafusion::error::DataFusionError| {
-        Error::Sql(format!("the query in {} failed: {}", file.origin, first_line(&e.to_string())))
-    };
+async fn materialise(
+    ctx: &SessionContext,
+    file: &QueryFile,
+    kept: &[String],
+    scratch: &Path,
+) -> datafusion::error::Result<()> {
     let started = std::time::Instant::now();
     let path = scratch.join(format!("{}.parquet", file.name));
     let path_text = path.to_string_lossy().into_owned();
+    // Scratch lives for one run and is read back once or twice: compressing it
+    // costs more time than the disk it saves.
+    let mut options = TableParquetOptions::default();
+    options.global.compression = Some("uncompressed".to_owned());
+    let kept: Vec<&str> = kept.iter().map(String::as_str).collect();
     ctx.table(file.name.as_str())
-        .await
-        .map_err(fail)?
-        .write_parquet(&path_text, DataFrameWriteOptions::new().with_single_file_output(true), None)
-        .await
-        .map_err(fail)?;
-    ctx.deregister_table(file.name.as_str()).map_err(fail)?;
-    ctx.register_parquet(file.name.as_str(), &path_text, ParquetReadOptions::default()).await.map_err(fail)?;
-    tracing::debug!(view = %file.name, seconds = started.elapsed().as_secs_f64(), "staging view written");
+        .await?
+        .select_columns(&kept)?
+        .write_parquet(&path_text, DataFrameWriteOptions::new().with_single_file_output(true), Some(options))
+        .await?;
+    ctx.deregister_table(file.name.as_str())?;
+    ctx.register_parquet(file.name.as_str(), &path_text, ParquetReadOptions::default()).await?;
+    tracing::debug!(view = %file.name, columns = kept.len(), seconds = started.elapsed().as_secs_f64(), "staging view written");
     Ok(())
 }
 

@@ -37,7 +37,9 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
         .set_bool("datafusion.execution.parquet.pushdown_filters", true);
-    Ok(SessionContext::new_with_config_rt(config, runtime))
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
+    super::functions::register(&ctx);
+    Ok(ctx)
 }
 
 /// The tokio runtime DataFusion runs on: one worker per core.

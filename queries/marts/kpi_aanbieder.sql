@@ -50,8 +50,8 @@ actief as (
     select
         periode,
         aanbieder_agb,
-        count(distinct client_pseudoniem) as clienten,
-        count(distinct case when actief_op_begin then client_pseudoniem end) as clienten_begin
+        count(distinct client_sleutel) as clienten,
+        count(distinct case when actief_op_begin then client_sleutel end) as clienten_begin
     from stg_toewijzing_perioden
     group by periode, aanbieder_agb
 ),
@@ -78,10 +78,10 @@ geeindigd as (
 ),
 teruggekomen as (
     -- trajectories ended volgens plan whose client starts any allocation within 180 days
-    select distinct t.aanbieder_agb, t.client_pseudoniem, t.traject_nr
+    select distinct t.aanbieder_agb, t.client_sleutel, t.traject_nr
     from stg_trajecten t
     join stg_toewijzingen later
-        on later.client_pseudoniem = t.client_pseudoniem
+        on later.client_sleutel = t.client_sleutel
         and later.ingangsdatum > t.einddatum
         and later.ingangsdatum <= t.einddatum + interval '180 days'
     where t.niveau = 'aanbieder' and t.eindcategorie = 'volgens_plan'
@@ -91,12 +91,12 @@ herhaald as (
         mp.periode,
         t.aanbieder_agb,
         count(*) as volgens_plan,
-        count(r.client_pseudoniem) as teruggekomen
+        count(r.client_sleutel) as teruggekomen
     from stg_trajecten t
     join stg_maand_perioden mp on mp.maand = t.eind_maand
     left join teruggekomen r
         on r.aanbieder_agb = t.aanbieder_agb
-        and r.client_pseudoniem = t.client_pseudoniem
+        and r.client_sleutel = t.client_sleutel
         and r.traject_nr = t.traject_nr
     where t.niveau = 'aanbieder' and t.eindcategorie = 'volgens_plan'
     group by mp.periode, t.aanbieder_agb
@@ -112,20 +112,28 @@ wachttijd as (
     group by mp.periode, t.aanbieder_agb
 ),
 sleutels as (
-    -- a provider with an allocation active, or a declaration line, survey row or evaluation
-    select periode, aanbieder_agb from actief
-    union select periode, aanbieder_agb from stg_tellingen where regels + respondenten + evaluaties > 0
+    -- a provider with an allocation active, or a declaration line, survey row or evaluation;
+    -- a full join, so that actief is computed once (DataFusion computes a CTE again
+    -- wherever it is named)
+    select
+        coalesce(a.periode, t.periode) as periode,
+        coalesce(a.aanbieder_agb, t.aanbieder_agb) as aanbieder_agb,
+        a.clienten,
+        a.clienten_begin
+    from actief a
+    full join (select periode, aanbieder_agb from stg_tellingen where regels + respondenten + evaluaties > 0) t
+        on t.periode = a.periode and t.aanbieder_agb = a.aanbieder_agb
 )
 select
     p.periode,
     p.periode_begin,
     p.periode_eind,
     k.aanbieder_agb,
-    coalesce(a.clienten, 0) as clienten,
-    coalesce(a.clienten_begin, 0) as clienten_begin,
+    coalesce(k.clienten, 0) as clienten,
+    coalesce(k.clienten_begin, 0) as clienten_begin,
     coalesce(g.instroom, 0) as instroom,
     coalesce(e.uitstroom, 0) as uitstroom,
-    100 * cast(coalesce(e.uitstroom, 0) as decimal(38, 10)) / nullif(a.clienten, 0) as uitstroom_pct,
+    100 * cast(coalesce(e.uitstroom, 0) as decimal(38, 10)) / nullif(k.clienten, 0) as uitstroom_pct,
     coalesce(t.lichter, 0) as doorstroom_lichter,
     coalesce(t.zwaarder, 0) as doorstroom_zwaarder,
     coalesce(t.gelijk, 0) as doorstroom_gelijk,
@@ -142,7 +150,7 @@ select
     cast(coalesce(t.verwacht_teller, 0) / 377580 as decimal(18, 2)) as verwacht,
     100 * cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10))
         / nullif(cast(t.verwacht_teller / 377580 as decimal(18, 2)), 0) as gedeclareerd_vs_verwacht_pct,
-    cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10)) / nullif(a.clienten, 0) / p.maanden as kosten_per_client_per_maand,
+    cast(coalesce(t.gedeclareerd, 0) as decimal(38, 10)) / nullif(k.clienten, 0) / p.maanden as kosten_per_client_per_maand,
     cast(coalesce(t.onrechtmatig_bedrag, 0) as decimal(18, 2)) as onrechtmatig_bedrag,
     coalesce(t.onrechtmatig_regels, 0) as onrechtmatig_regels,
     cast(coalesce(t.dubbel_bedrag, 0) as decimal(18, 2)) as dubbel_bedrag,
@@ -158,7 +166,6 @@ select
 from sleutels k
 join stg_perioden p on p.periode = k.periode
 cross join peildatum pd
-left join actief a on a.periode = k.periode and a.aanbieder_agb = k.aanbieder_agb
 left join gestart g on g.periode = k.periode and g.aanbieder_agb = k.aanbieder_agb
 left join geeindigd e on e.periode = k.periode and e.aanbieder_agb = k.aanbieder_agb
 left join herhaald h on h.periode = k.periode and h.aanbieder_agb = k.aanbieder_agb

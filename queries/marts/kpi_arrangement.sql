@@ -12,28 +12,42 @@
 -- * peildatum: the as-of date the figures were computed with
 with
 actief as (
-    select periode, productcode, count(distinct client_pseudoniem) as clienten
+    select periode, productcode, count(distinct client_sleutel) as clienten
     from stg_toewijzing_perioden
     group by periode, productcode
 ),
 declaraties as (
-    select mp.periode, d.productcode, sum(d.bedrag) as gedeclareerd
-    from stg_declaratieregels d
+    select mp.periode, d.productcode, sum(d.gedeclareerd) as gedeclareerd
+    -- per month first: millions of lines become a few thousand rows before each month
+    -- is counted in its quarter and its half-year
+    from (
+        select maand, productcode, sum(bedrag) as gedeclareerd
+        from stg_declaratieregels
+        group by maand, productcode
+    ) d
     join stg_maand_perioden mp on mp.maand = d.maand
     group by mp.periode, d.productcode
 ),
+-- Full joins, so that each part is computed once (DataFusion computes a CTE again
+-- wherever it is named).
 sleutels as (
-    select p.periode, pr.productcode from stg_perioden p cross join stg_producten pr
-    union select periode, productcode from actief
-    union select periode, productcode from declaraties
+    select
+        coalesce(b.periode, a.periode, d.periode) as periode,
+        coalesce(b.productcode, a.productcode, d.productcode) as productcode,
+        a.clienten,
+        d.gedeclareerd
+    from (select p.periode, pr.productcode from stg_perioden p cross join stg_producten pr) b
+    full join actief a on a.periode = b.periode and a.productcode = b.productcode
+    full join declaraties d
+        on d.periode = coalesce(b.periode, a.periode) and d.productcode = coalesce(b.productcode, a.productcode)
 )
 select
     p.periode,
     p.periode_begin,
     p.periode_eind,
     k.productcode,
-    coalesce(a.clienten, 0) as clienten,
-    cast(coalesce(d.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
+    coalesce(k.clienten, 0) as clienten,
+    cast(coalesce(k.gedeclareerd, 0) as decimal(18, 2)) as gedeclareerd,
     pr.productcategorie,
     pr.omschrijving,
     pr.model,
@@ -46,5 +60,3 @@ from sleutels k
 join stg_perioden p on p.periode = k.periode
 cross join peildatum pd
 left join stg_producten pr on pr.productcode = k.productcode
-left join actief a on a.periode = k.periode and a.productcode = k.productcode
-left join declaraties d on d.periode = k.periode and d.productcode = k.productcode

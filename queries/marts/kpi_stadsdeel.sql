@@ -23,7 +23,7 @@ with
 ingedeeld as (
     select
         ap.periode,
-        ap.client_pseudoniem,
+        ap.client_sleutel,
         coalesce(w.stadsdeel, 'onbekend') as stadsdeel,
         case
             when ap.productcategorie = '01' then 'hulp bij het huishouden'
@@ -36,14 +36,15 @@ ingedeeld as (
     from stg_wijken w
     right join stg_toewijzing_perioden ap on w.postcode4 = ap.postcode4
 ),
+-- One pass for both levels (grouping sets): DataFusion computes a CTE again wherever it is named.
 geteld as (
-    select periode, stadsdeel, cbs_groep, count(distinct client_pseudoniem) as clienten
+    select
+        periode,
+        stadsdeel,
+        case when grouping(cbs_groep) = 1 then 'totaal' else cbs_groep end as cbs_groep,
+        count(distinct client_sleutel) as clienten
     from ingedeeld
-    group by periode, stadsdeel, cbs_groep
-    union all
-    select periode, stadsdeel, 'totaal', count(distinct client_pseudoniem)
-    from ingedeeld
-    group by periode, stadsdeel
+    group by grouping sets ((periode, stadsdeel, cbs_groep), (periode, stadsdeel))
 ),
 cellen as (
     select p.periode, s.stadsdeel, g.cbs_groep

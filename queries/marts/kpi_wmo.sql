@@ -48,7 +48,7 @@ with
 actief as (
     select
         ap.periode,
-        count(distinct ap.client_pseudoniem) as clienten,
+        count(distinct ap.client_sleutel) as clienten,
         count(*) filter (where pr.model = 'TO') as to_toewijzingen,
         count(*) filter (where pr.model = 'TO' and pr.resultaatgebieden = '1-2') as to_1_2_gebieden,
         count(*) as toewijzingen,
@@ -59,7 +59,7 @@ actief as (
     group by ap.periode
 ),
 per_aanbieder as (
-    select periode, aanbieder_agb, count(distinct client_pseudoniem) as clienten
+    select periode, aanbieder_agb, count(distinct client_sleutel) as clienten
     from stg_toewijzing_perioden
     group by periode, aanbieder_agb
 ),

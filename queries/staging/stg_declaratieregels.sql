@@ -25,7 +25,7 @@
 with regels as (
     select d.*, cast(date_trunc('month', d.product_begin) as date) as maand
     from declaratieregels d
-    join peildatum p on d.dagtekening <= p.peildatum
+    where d.dagtekening <= (select peildatum from peildatum)
 ),
 credits as (
     select distinct aanbieder_agb, vorig_referentienummer
@@ -62,26 +62,28 @@ meerdere as (
     group by aanbieder_agb, toewijzingnummer, maand
     having count(*) > 1
 ),
-kandidaten as (
-    select g.aanbieder_agb, g.toewijzingnummer, g.maand, g.referentienummer, g.bericht_identificatie,
-        g.product_begin, g.product_eind
+-- Each such group's lines in one list, paired with each other by unnesting it twice
+-- (one pass over the lines instead of a self-join that reads them twice).
+groepen as (
+    select g.aanbieder_agb,
+        array_agg(named_struct('ref', g.referentienummer, 'bid', g.bericht_identificatie,
+            'begin', g.product_begin, 'eind', g.product_eind)) as regels
     from meerdere m
     join debet g
         on g.aanbieder_agb = m.aanbieder_agb and g.toewijzingnummer = m.toewijzingnummer and g.maand = m.maand
     where not g.geannuleerd
+    group by g.aanbieder_agb, g.toewijzingnummer, g.maand
+),
+paren as (
+    select aanbieder_agb, later, unnest(regels) as eerder
+    from (select aanbieder_agb, unnest(regels) as later, regels from groepen)
 ),
 dubbel as (
-    select distinct later.aanbieder_agb, later.referentienummer, later.bericht_identificatie
-    from kandidaten later
-    join kandidaten eerder
-        on eerder.aanbieder_agb = later.aanbieder_agb
-        and eerder.toewijzingnummer = later.toewijzingnummer
-        and eerder.maand = later.maand
-    where eerder.product_begin <= later.product_eind
-        and later.product_begin <= eerder.product_eind
-        and (eerder.referentienummer < later.referentienummer
-            or (eerder.referentienummer = later.referentienummer
-                and eerder.bericht_identificatie < later.bericht_identificatie))
+    select distinct aanbieder_agb, later['ref'] as referentienummer, later['bid'] as bericht_identificatie
+    from paren
+    where eerder['begin'] <= later['eind']
+        and later['begin'] <= eerder['eind']
+        and (eerder['ref'] < later['ref'] or (eerder['ref'] = later['ref'] and eerder['bid'] < later['bid']))
 )
 select
     g.bericht_identificatie, g.dagtekening, g.aanbieder_agb, g.client_pseudoniem, g.declaratienummer,

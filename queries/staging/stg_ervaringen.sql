@@ -17,4 +17,4 @@ select
     case when v08 between 1 and 5 then v08 end as v08,
     rapportcijfer
 from ervaringen e
-join peildatum p on e.datum_ingevuld <= p.peildatum
+where e.datum_ingevuld <= (select peildatum from peildatum)

@@ -13,6 +13,6 @@ select
     e.vervolg,
     pr.model
 from evaluaties e
-join peildatum p on e.evaluatiedatum <= p.peildatum
 left join stg_toewijzingen t on t.toewijzingnummer = e.toewijzingnummer
 left join stg_producten pr on pr.productcode = t.productcode
+where e.evaluatiedatum <= (select peildatum from peildatum)

@@ -38,7 +38,13 @@ declaraties as (
 ),
 verwacht as (
     select mp.periode, v.aanbieder_agb, sum(v.verwacht_teller) as verwacht_teller
-    from stg_verwachte_kosten v
+    -- per month first: tens of millions of allocation-months become a few thousand rows
+    -- before each month is counted in its quarter and its half-year
+    from (
+        select maand, aanbieder_agb, sum(verwacht_teller) as verwacht_teller
+        from stg_verwachte_kosten
+        group by maand, aanbieder_agb
+    ) v
     join stg_maand_perioden mp on mp.maand = v.maand
     group by mp.periode, v.aanbieder_agb
 ),
@@ -86,17 +92,12 @@ evaluatie as (
     from stg_evaluaties e
     join stg_maand_perioden mp on mp.maand = e.maand
     group by mp.periode, e.aanbieder_agb
-),
-sleutels as (
-    select periode, aanbieder_agb from declaraties
-    union select periode, aanbieder_agb from verwacht
-    union select periode, aanbieder_agb from doorstroom
-    union select periode, aanbieder_agb from ervaring
-    union select periode, aanbieder_agb from evaluatie
 )
+-- Full joins, so that each part is computed once (DataFusion computes a CTE again
+-- wherever it is named) and a provider with only one kind of row still has its row.
 select
-    k.periode,
-    k.aanbieder_agb,
+    coalesce(d.periode, v.periode, o.periode, r.periode, ev.periode) as periode,
+    coalesce(d.aanbieder_agb, v.aanbieder_agb, o.aanbieder_agb, r.aanbieder_agb, ev.aanbieder_agb) as aanbieder_agb,
     coalesce(d.regels, 0) as regels,
     coalesce(d.gedeclareerd, 0) as gedeclareerd,
     coalesce(d.maatwerk_gedeclareerd, 0) as maatwerk_gedeclareerd,
@@ -122,9 +123,14 @@ select
     coalesce(ev.gedeeltelijk, 0) as gedeeltelijk,
     coalesce(ev.niet, 0) as niet,
     coalesce(ev.to_naar_voorliggend, 0) as to_naar_voorliggend
-from sleutels k
-left join declaraties d on d.periode = k.periode and d.aanbieder_agb = k.aanbieder_agb
-left join verwacht v on v.periode = k.periode and v.aanbieder_agb = k.aanbieder_agb
-left join doorstroom o on o.periode = k.periode and o.aanbieder_agb = k.aanbieder_agb
-left join ervaring r on r.periode = k.periode and r.aanbieder_agb = k.aanbieder_agb
-left join evaluatie ev on ev.periode = k.periode and ev.aanbieder_agb = k.aanbieder_agb
+from declaraties d
+full join verwacht v on v.periode = d.periode and v.aanbieder_agb = d.aanbieder_agb
+full join doorstroom o
+    on o.periode = coalesce(d.periode, v.periode)
+    and o.aanbieder_agb = coalesce(d.aanbieder_agb, v.aanbieder_agb)
+full join ervaring r
+    on r.periode = coalesce(d.periode, v.periode, o.periode)
+    and r.aanbieder_agb = coalesce(d.aanbieder_agb, v.aanbieder_agb, o.aanbieder_agb)
+full join evaluatie ev
+    on ev.periode = coalesce(d.periode, v.periode, o.periode, r.periode)
+    and ev.aanbieder_agb = coalesce(d.aanbieder_agb, v.aanbieder_agb, o.aanbieder_agb, r.aanbieder_agb)

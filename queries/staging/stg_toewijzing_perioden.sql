@@ -2,19 +2,25 @@
 -- period's end and its effective end is empty or on or after the period's begin.
 -- * actief_op_begin: the allocation is active on periode_begin itself
 -- * periode: a period in which the allocation is active
+-- Speed: the series start no earlier than the year of the first period, so an
+-- allocation from years before the lake's periods does not make rows no period joins.
 with horizon as (
-    select max(periode_eind) as laatste from stg_perioden
+    select cast(date_trunc('year', min(periode_begin)) as date) as eerste, max(periode_eind) as laatste
+    from stg_perioden
 ),
 reeksen as (
     select
         t.*,
         generate_series(
-            cast(date_trunc('quarter', t.ingangsdatum) as date),
+            greatest(cast(date_trunc('quarter', t.ingangsdatum) as date), h.eerste),
             least(coalesce(t.effectief_eind, h.laatste), h.laatste),
             interval '3 months'
         ) as kwartalen,
         generate_series(
-            make_date(date_part('year', t.ingangsdatum), case when date_part('month', t.ingangsdatum) <= 6 then 1 else 7 end, 1),
+            greatest(
+                make_date(date_part('year', t.ingangsdatum), case when date_part('month', t.ingangsdatum) <= 6 then 1 else 7 end, 1),
+                h.eerste
+            ),
             least(coalesce(t.effectief_eind, h.laatste), h.laatste),
             interval '6 months'
         ) as halfjaren
@@ -32,7 +38,7 @@ select
     p.periode_eind,
     t.toewijzingnummer,
     t.aanbieder_agb,
-    t.client_pseudoniem,
+    t.client_sleutel,
     t.postcode4,
     t.productcategorie,
     t.productcode,

@@ -17,8 +17,9 @@ with samengevat as (
     select
         niveau,
         groep,
-        client_pseudoniem,
+        client_sleutel,
         traject_nr,
+        traject_id,
         min(ingangsdatum) as begindatum,
         case when count(effectief_eind) = count(*) then max(effectief_eind) end as einddatum,
         count(*) as toewijzingen,
@@ -32,13 +33,14 @@ with samengevat as (
         first_value(eindcategorie order by coalesce(effectief_eind, date '9999-12-31') desc, toewijzingnummer desc)
             as eindcategorie
     from stg_traject_leden
-    group by niveau, groep, client_pseudoniem, traject_nr
+    group by traject_id, niveau, groep, client_sleutel, traject_nr
 )
 select
     niveau,
     groep as aanbieder_agb,
-    client_pseudoniem,
+    client_sleutel,
     traject_nr,
+    traject_id,
     begindatum,
     einddatum,
     cast(date_trunc('month', begindatum) as date) as begin_maand,

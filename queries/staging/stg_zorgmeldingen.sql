@@ -5,23 +5,35 @@
 -- delivery), so both simply count when latest; a latest 3 deletes: no row.
 -- Choice: messages are matched per provider as well as per allocation number, so
 -- one provider's message can never start or stop another provider's care.
-select
-    aanbieder_agb,
-    toewijzingnummer,
-    berichtsoort,
-    client_pseudoniem,
-    productcode,
-    begindatum,
-    einddatum,
-    reden_beeindiging,
-    status_aanlevering,
-    dagtekening
-from (
-    select z.*, row_number() over (
-        partition by z.aanbieder_agb, z.toewijzingnummer, z.berichtsoort
-        order by z.dagtekening desc, z.bericht_identificatie desc, z.laad_id desc
-    ) as volgorde
+with meldingen as (
+    select
+        z.*,
+        -- chr(1) sorts before every character, so a shorter text sorts first as it does on its own
+        concat(cast(z.dagtekening as varchar), chr(1), z.bericht_identificatie, chr(1),
+            lpad(cast(z.laad_id as varchar), 20, '0')) as volgorde
     from zorgmeldingen z
-    join peildatum p on z.dagtekening <= p.peildatum
+    where z.dagtekening <= (select peildatum from peildatum)
+),
+laatste as (
+    select aanbieder_agb, toewijzingnummer, berichtsoort, max(volgorde) as volgorde
+    from meldingen
+    group by aanbieder_agb, toewijzingnummer, berichtsoort
 )
-where volgorde = 1 and status_aanlevering <> '3'
+select
+    m.aanbieder_agb,
+    m.toewijzingnummer,
+    m.berichtsoort,
+    m.client_pseudoniem,
+    m.productcode,
+    m.begindatum,
+    m.einddatum,
+    m.reden_beeindiging,
+    m.status_aanlevering,
+    m.dagtekening
+from laatste l
+join meldingen m
+    on m.aanbieder_agb = l.aanbieder_agb
+    and m.toewijzingnummer = l.toewijzingnummer
+    and m.berichtsoort = l.berichtsoort
+    and m.volgorde = l.volgorde
+where m.status_aanlevering <> '3'

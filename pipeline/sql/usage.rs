@@ -1,0 +1,124 @@
+//! How the later query files use a staging view, so that `compute` stores only
+//! what they need: a view read in one place stays a view (DataFusion computes
+//! it inside that one query), and a view read in several places is written
+//! with only the columns they use. Writing every column of 20 million
+//! declaration lines costs more than computing them.
+//!
+//! The text answers most of it: how often a reader names the view, and which
+//! of its columns it names. A column named but unused is kept, which is safe.
+//! A reader with a wildcard (`t.*`, `select *`) is also planned with the view
+//! swapped for an empty table of the same columns, and its plan's scans of that
+//! table say which columns the wildcard takes. Only then, because planning a
+//! mart whose views are not stored yet takes DataFusion up to a second.
+
+use crate::sql::QueryFile;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::datasource::MemTable;
+use datafusion::error::Result;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::optimizer::Optimizer;
+use datafusion::optimizer::optimize_projections::OptimizeProjections;
+use datafusion::prelude::SessionContext;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// Read in one place or none: no copy.
+    Inline,
+    /// These columns, in the view's order.
+    Columns(Vec<String>),
+}
+
+/// How to store the registered view `view`, given every query file.
+pub async fn storage(ctx: &SessionContext, view: &str, files: &[QueryFile]) -> Result<Storage> {
+    let readers: Vec<(&QueryFile, String)> = files
+        .iter()
+        .filter(|f| f.name != view)
+        .map(|f| (f, code_of(&f.sql)))
+        .filter(|(_, code)| count_word(code, view) > 0)
+        .collect();
+    let reads: usize = readers.iter().map(|(_, code)| count_word(code, view)).sum();
+    if reads <= 1 {
+        return Ok(Storage::Inline);
+    }
+    let schema = ctx.table_provider(view).await?.schema();
+    let mut used: BTreeSet<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|name| readers.iter().any(|(_, code)| count_word(code, name) > 0))
+        .collect();
+    let with_wildcard: Vec<&QueryFile> =
+        readers.iter().filter(|(_, code)| has_wildcard(code)).map(|(file, _)| *file).collect();
+    if !with_wildcard.is_empty() {
+        used.extend(columns_scanned(ctx, view, &with_wildcard).await?);
+    }
+    let mut kept: Vec<String> =
+        schema.fields().iter().map(|f| f.name().clone()).filter(|name| used.contains(name)).collect();
+    if kept.is_empty() {
+        // Read only for its number of rows: a file still needs a column.
+        kept.extend(schema.fields().first().map(|f| f.name().clone()));
+    }
+    Ok(Storage::Columns(kept))
+}
+
+/// The columns of `view` that the plans of `readers` scan, with the view
+/// swapped for an empty table of its columns while they are planned.
+async fn columns_scanned(ctx: &SessionContext, view: &str, readers: &[&QueryFile]) -> Result<BTreeSet<String>> {
+    let original = ctx.table_provider(view).await?;
+    ctx.deregister_table(view)?;
+    ctx.register_table(view, Arc::new(MemTable::try_new(original.schema(), vec![vec![]])?))?;
+    let mut used = BTreeSet::new();
+    let mut outcome = Ok(());
+    for reader in readers {
+        outcome = match pruned_plan(ctx, &reader.sql).await {
+            Ok(plan) => plan.apply_with_subqueries(|node| {
+                if let LogicalPlan::TableScan(scan) = node {
+                    if scan.table_name.table() == view {
+                        used.extend(scan.projected_schema.fields().iter().map(|f| f.name().clone()));
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            }),
+            Err(e) => Err(e),
+        }
+        .map(|_| ());
+        if outcome.is_err() {
+            break;
+        }
+    }
+    ctx.deregister_table(view)?;
+    ctx.register_table(view, original)?;
+    outcome.map(|_| used)
+}
+
+/// The plan of `sql` with only the rule that drops unused columns.
+async fn pruned_plan(ctx: &SessionContext, sql: &str) -> Result<LogicalPlan> {
+    let state = ctx.state();
+    let plan = ctx.sql(sql).await?.into_unoptimized_plan();
+    let analysed = state.analyzer().execute_and_check(plan, state.config_options(), |_, _| {})?;
+    Optimizer::with_rules(vec![Arc::new(OptimizeProjections::new())]).optimize(analysed, &state, |_, _| {})
+}
+
+/// The SQL without its `--` comments, lower-cased.
+fn code_of(sql: &str) -> String {
+    sql.lines().map(|line| line.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n").to_lowercase()
+}
+
+fn count_word(code: &str, word: &str) -> usize {
+    let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let bytes = code.as_bytes();
+    code.match_indices(word)
+        .filter(|(at, _)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(at + word.len()).copied();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
+        .count()
+}
+
+fn has_wildcard(code: &str) -> bool {
+    let squeezed = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    squeezed.contains(".*") || squeezed.replace("select * from (values", "").contains("select *")
+}
