@@ -2,7 +2,9 @@
 -- dagtekening, then bericht_identificatie as text) among the messages dated on or
 -- before the peildatum. When that version has reden_wijziging 13 (verwijderd) the
 -- allocation never existed and is left out.
--- Choice: a number sent twice in one message keeps the row of the later load.
+-- Choice: the same message loaded twice (two files) keeps the row of the later load.
+-- A number listed twice within one message (iWmo does not allow it; ingest does not
+-- refuse it yet) would keep both rows.
 -- * client_sleutel: the client as a 64-bit integer, sleutel(client_pseudoniem); the views join, sort and count on it
 -- Speed: the newest version is found by the highest `volgorde` per number (an
 -- aggregate) and joined back; DataFusion 55's window functions spend time per
