@@ -69,28 +69,25 @@ async fn columns_scanned(ctx: &SessionContext, view: &str, readers: &[&QueryFile
     let original = ctx.table_provider(view).await?;
     ctx.deregister_table(view)?;
     ctx.register_table(view, Arc::new(MemTable::try_new(original.schema(), vec![vec![]])?))?;
-    let mut used = BTreeSet::new();
-    let mut outcome = Ok(());
-    for reader in readers {
-        outcome = match pruned_plan(ctx, &reader.sql).await {
-            Ok(plan) => plan.apply_with_subqueries(|node| {
-                if let LogicalPlan::TableScan(scan) = node {
-                    if scan.table_name.table() == view {
-                        used.extend(scan.projected_schema.fields().iter().map(|f| f.name().clone()));
-                    }
-                }
-                Ok(TreeNodeRecursion::Continue)
-            }),
-            Err(e) => Err(e),
-        }
-        .map(|_| ());
-        if outcome.is_err() {
-            break;
-        }
-    }
+    let scanned = scans_of(ctx, view, readers).await;
     ctx.deregister_table(view)?;
     ctx.register_table(view, original)?;
-    outcome.map(|_| used)
+    scanned
+}
+
+async fn scans_of(ctx: &SessionContext, view: &str, readers: &[&QueryFile]) -> Result<BTreeSet<String>> {
+    let mut used = BTreeSet::new();
+    for reader in readers {
+        pruned_plan(ctx, &reader.sql).await?.apply_with_subqueries(|node| {
+            if let LogicalPlan::TableScan(scan) = node
+                && scan.table_name.table() == view
+            {
+                used.extend(scan.projected_schema.fields().iter().map(|f| f.name().clone()));
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+    }
+    Ok(used)
 }
 
 /// The plan of `sql` with only the rule that drops unused columns.
