@@ -175,13 +175,6 @@ pub async fn register_materialising(
     scratch: &Path,
 ) -> Result<()> {
     let order = create_in_order(ctx, files).await?;
-    let mut readers = files.to_vec();
-    readers.extend(also_read.iter().map(|sql| QueryFile {
-        layer: Layer::Marts,
-        name: String::new(),
-        sql: (*sql).to_owned(),
-        origin: "the compute command".to_owned(),
-    }));
     for file in order {
         let fail = |e: datafusion::error::DataFusionError| {
             Error::Sql(format!("the query in {} failed: {}", file.origin, first_line(&e.to_string())))
@@ -189,9 +182,13 @@ pub async fn register_materialising(
         // Again, now that the views it reads may be stored rows.
         ctx.sql(&format!("create or replace view {} as {}", file.name, file.sql)).await.map_err(fail)?;
         if file.layer == Layer::Staging {
-            let asked = std::time::Instant::now();
-            let storage = usage::storage(ctx, &file.name, &readers).await.map_err(fail)?;
-            tracing::debug!(view = %file.name, seconds = asked.elapsed().as_secs_f64(), "staging view usage read");
+            let others: Vec<&str> = files
+                .iter()
+                .filter(|other| other.name != file.name)
+                .map(|other| other.sql.as_str())
+                .chain(also_read.iter().copied())
+                .collect();
+            let storage = usage::storage(ctx, &file.name, &others).await.map_err(fail)?;
             if let Storage::Columns(kept) = storage {
                 materialise(ctx, file, &kept, scratch).await.map_err(fail)?;
             }

@@ -11,7 +11,6 @@
 //! table say which columns the wildcard takes. Only then, because planning a
 //! mart whose views are not stored yet takes DataFusion up to a second.
 
-use crate::sql::QueryFile;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
@@ -30,32 +29,25 @@ pub enum Storage {
     Columns(Vec<String>),
 }
 
-/// How to store the registered view `view`, given every query file.
-pub async fn storage(ctx: &SessionContext, view: &str, files: &[QueryFile]) -> Result<Storage> {
-    let readers: Vec<(&QueryFile, String)> = files
-        .iter()
-        .filter(|f| f.name != view)
-        .map(|f| (f, code_of(&f.sql)))
-        .filter(|(_, code)| count_word(code, view) > 0)
-        .collect();
+/// How to store the registered view `view`, given the SQL of every other
+/// query file and of whatever the caller runs afterwards.
+pub async fn storage(ctx: &SessionContext, view: &str, others: &[&str]) -> Result<Storage> {
+    let readers: Vec<(&str, String)> =
+        others.iter().map(|sql| (*sql, code_of(sql))).filter(|(_, code)| count_word(code, view) > 0).collect();
     let reads: usize = readers.iter().map(|(_, code)| count_word(code, view)).sum();
     if reads <= 1 {
         return Ok(Storage::Inline);
     }
+    let with_wildcard: Vec<&str> = readers.iter().filter(|(_, code)| has_wildcard(code)).map(|(sql, _)| *sql).collect();
+    let scanned =
+        if with_wildcard.is_empty() { BTreeSet::new() } else { columns_scanned(ctx, view, &with_wildcard).await? };
     let schema = ctx.table_provider(view).await?.schema();
-    let mut used: BTreeSet<String> = schema
+    let mut kept: Vec<String> = schema
         .fields()
         .iter()
         .map(|f| f.name().clone())
-        .filter(|name| readers.iter().any(|(_, code)| count_word(code, name) > 0))
+        .filter(|name| scanned.contains(name) || readers.iter().any(|(_, code)| count_word(code, name) > 0))
         .collect();
-    let with_wildcard: Vec<&QueryFile> =
-        readers.iter().filter(|(_, code)| has_wildcard(code)).map(|(file, _)| *file).collect();
-    if !with_wildcard.is_empty() {
-        used.extend(columns_scanned(ctx, view, &with_wildcard).await?);
-    }
-    let mut kept: Vec<String> =
-        schema.fields().iter().map(|f| f.name().clone()).filter(|name| used.contains(name)).collect();
     if kept.is_empty() {
         // Read only for its number of rows: a file still needs a column.
         kept.extend(schema.fields().first().map(|f| f.name().clone()));
@@ -65,7 +57,7 @@ pub async fn storage(ctx: &SessionContext, view: &str, files: &[QueryFile]) -> R
 
 /// The columns of `view` that the plans of `readers` scan, with the view
 /// swapped for an empty table of its columns while they are planned.
-async fn columns_scanned(ctx: &SessionContext, view: &str, readers: &[&QueryFile]) -> Result<BTreeSet<String>> {
+async fn columns_scanned(ctx: &SessionContext, view: &str, readers: &[&str]) -> Result<BTreeSet<String>> {
     let original = ctx.table_provider(view).await?;
     ctx.deregister_table(view)?;
     ctx.register_table(view, Arc::new(MemTable::try_new(original.schema(), vec![vec![]])?))?;
@@ -75,10 +67,10 @@ async fn columns_scanned(ctx: &SessionContext, view: &str, readers: &[&QueryFile
     scanned
 }
 
-async fn scans_of(ctx: &SessionContext, view: &str, readers: &[&QueryFile]) -> Result<BTreeSet<String>> {
+async fn scans_of(ctx: &SessionContext, view: &str, readers: &[&str]) -> Result<BTreeSet<String>> {
     let mut used = BTreeSet::new();
-    for reader in readers {
-        pruned_plan(ctx, &reader.sql).await?.apply_with_subqueries(|node| {
+    for sql in readers {
+        pruned_plan(ctx, sql).await?.apply_with_subqueries(|node| {
             if let LogicalPlan::TableScan(scan) = node
                 && scan.table_name.table() == view
             {
