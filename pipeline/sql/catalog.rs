@@ -25,6 +25,7 @@ pub const KPI_TABLES: &[(&str, &str)] = &[
     ("kpi_wmo", "periode"),
     ("kpi_stadsdeel", "periode"),
     ("kpi_arrangement", "periode"),
+    ("kpi_aanbieder_arrangement", "periode"),
     ("kpi_uitstroomreden", "periode"),
     ("kpi_ervaring", "periode"),
     ("kpi_begroting", "jaar"),

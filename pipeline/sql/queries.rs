@@ -80,6 +80,7 @@ pub const EMBEDDED: &[(Layer, &str, &str)] = &[
     embedded!(Staging, "staging", stg_wijken),
     embedded!(Staging, "staging", stg_zorgmeldingen),
     embedded!(Marts, "marts", kpi_aanbieder),
+    embedded!(Marts, "marts", kpi_aanbieder_arrangement),
     embedded!(Marts, "marts", kpi_arrangement),
     embedded!(Marts, "marts", kpi_begroting),
     embedded!(Marts, "marts", kpi_ervaring),

@@ -10,6 +10,7 @@
 -- * stelling: the statement as the respondent read it
 -- * respondenten: survey rows in the period (for the provider, or all)
 -- * antwoorden: answers 1-5 to the statement
+-- * eens: answers 4 or 5 to the statement
 -- * eens_pct: 100 x share of answers 4 or 5 among antwoorden
 -- * peildatum: the as-of date the figures were computed with
 with
@@ -61,6 +62,7 @@ select
     s.stelling,
     g.respondenten,
     g.antwoorden,
+    g.eens,
     100 * cast(g.eens as decimal(38, 10)) / nullif(g.antwoorden, 0) as eens_pct,
     pd.peildatum
 from geteld g

@@ -10,6 +10,8 @@
 -- - b1 counts every active TO allocation in its denominator, TO maatwerk included;
 -- - b2 ranks intensity gemiddeld < plus < hoog and counts TO -> TO transitions to a lower rank;
 -- - gedeclareerd sums every line, debit and credit (signed).
+-- The counts behind each share are columns too (after b5): the council monitor rounds
+-- counts and computes its shares from the rounded ones (indicators.md, Publishing rules).
 -- * periode: 2019-Q3 or 2019-H2
 -- * periode_begin, periode_eind: first and last day of the period
 -- * clienten: distinct clients with any allocation active in the period
@@ -43,6 +45,17 @@
 -- * b4_aandeel_maatwerk_pct: 100 x share of active allocations (all models) on a maatwerk product
 -- * b4_maatwerk_kosten_pct: 100 x share of gedeclareerd on maatwerk products
 -- * b5_activerend_naar_ondersteunend: TO -> TO transitions in the period from activerend to ondersteunend
+-- * inwoners: residents on 1 January of the period's year, all districts
+-- * tevredenheid_antwoorden: v05 answers 1-5 (the denominator of tevredenheid_pct)
+-- * tevredenheid_eens: v05 answers 4 or 5
+-- * rapportcijfers: grades given (the denominator of rapportcijfer_gem)
+-- * doelrealisatie_volledig: evaluaties_eind with goals met fully
+-- * doelrealisatie_gedeeltelijk: evaluaties_eind with goals met partly
+-- * doelrealisatie_niet: evaluaties_eind with goals not met
+-- * to_toewijzingen: active TO allocations (the denominator of b1)
+-- * to_toewijzingen_1_2_gebieden: active TO allocations with resultaatgebieden 1-2
+-- * toewijzingen: active allocations, all models (the denominator of b4_aandeel_maatwerk_pct)
+-- * maatwerk_toewijzingen: active allocations on a maatwerk product
 -- * peildatum: the as-of date the figures were computed with
 with
 actief as (
@@ -179,6 +192,17 @@ select
     100 * cast(a.maatwerk_toewijzingen as decimal(38, 10)) / nullif(a.toewijzingen, 0) as b4_aandeel_maatwerk_pct,
     100 * cast(t.maatwerk_gedeclareerd as decimal(38, 10)) / nullif(t.gedeclareerd, 0) as b4_maatwerk_kosten_pct,
     coalesce(t.activerend_naar_ondersteunend, 0) as b5_activerend_naar_ondersteunend,
+    i.inwoners,
+    coalesce(t.v05_antwoorden, 0) as tevredenheid_antwoorden,
+    coalesce(t.v05_eens, 0) as tevredenheid_eens,
+    coalesce(t.rapportcijfer_aantal, 0) as rapportcijfers,
+    coalesce(t.volledig, 0) as doelrealisatie_volledig,
+    coalesce(t.gedeeltelijk, 0) as doelrealisatie_gedeeltelijk,
+    coalesce(t.niet, 0) as doelrealisatie_niet,
+    coalesce(a.to_toewijzingen, 0) as to_toewijzingen,
+    coalesce(a.to_1_2_gebieden, 0) as to_toewijzingen_1_2_gebieden,
+    coalesce(a.toewijzingen, 0) as toewijzingen,
+    coalesce(a.maatwerk_toewijzingen, 0) as maatwerk_toewijzingen,
     pd.peildatum
 from stg_perioden p
 cross join peildatum pd
