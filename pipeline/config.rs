@@ -17,6 +17,7 @@ data = "data"              # the Parquet lake (data/lake) and its key
 out = "out"                # reports and the mail outbox
 archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweigerd/)
 # queries = "queries"      # read the SQL from this folder instead of the built-in copies
+# reports = "reports"      # read the report templates from this folder instead of the built-in copies
 
 # The pseudonymisation secret comes from WMO_MONITOR_PSEUDONYM_KEY, or from a
 # key file named here; `wmo-monitor demo` creates data/pseudonym.key.
@@ -56,6 +57,8 @@ pub struct Paths {
     pub archive: PathBuf,
     /// The SQL of `queries/`, when not the built-in copies.
     pub queries: Option<PathBuf>,
+    /// The templates of `reports/`, when not the built-in copies.
+    pub reports: Option<PathBuf>,
 }
 
 impl Paths {
@@ -83,6 +86,7 @@ struct PathsFile {
     out: Option<PathBuf>,
     archive: Option<PathBuf>,
     queries: Option<PathBuf>,
+    reports: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -150,6 +154,7 @@ impl Config {
                 out: pick(paths.out, default_paths.out, "out")?,
                 archive: pick(paths.archive, default_paths.archive, "archive")?,
                 queries: paths.queries.map(resolve),
+                reports: paths.reports.map(resolve),
             },
             pseudonym_key_file: file.pseudonym_key_file.map(resolve),
             batch_bytes: batch_megabytes * 1024 * 1024,
@@ -164,6 +169,14 @@ impl Config {
         match &self.paths.queries {
             Some(folder) => crate::sql::QuerySource::Folder(folder.clone()),
             None => crate::sql::QuerySource::Embedded,
+        }
+    }
+
+    /// Where the templates of `reports/` come from.
+    pub fn report_source(&self) -> crate::publish::ReportSource {
+        match &self.paths.reports {
+            Some(folder) => crate::publish::ReportSource::Folder(folder.clone()),
+            None => crate::publish::ReportSource::Embedded,
         }
     }
 

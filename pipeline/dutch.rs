@@ -36,3 +36,20 @@ pub fn one_decimal(value: Decimal) -> String {
 pub fn percent(value: Decimal) -> String {
     format!("{}%", one_decimal(value))
 }
+
+/// Euro with cents: € 1.234,56.
+pub fn euro_cents(value: Decimal) -> String {
+    let rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let cents = ((rounded.abs() - rounded.abs().trunc()) * Decimal::ONE_HUNDRED).trunc();
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    format!("{sign}€ {},{cents:0>2}", whole(rounded.abs().trunc()))
+}
+
+/// A period as a reader says it: "4e kwartaal 2019", "2e halfjaar 2019".
+pub fn period_name(periode: &str) -> String {
+    match periode.split_once('-') {
+        Some((year, part)) if part.starts_with('Q') => format!("{}e kwartaal {year}", &part[1..]),
+        Some((year, part)) if part.starts_with('H') => format!("{}e halfjaar {year}", &part[1..]),
+        _ => periode.to_string(),
+    }
+}

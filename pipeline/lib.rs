@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod lake;
 pub mod privacy;
 pub mod progress;
+pub mod publish;
 pub mod sql;
 
 pub use config::Config;

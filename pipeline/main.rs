@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wmo_monitor::sql::analyst::{self, AnalystOptions};
 use wmo_monitor::sql::output::Format;
-use wmo_monitor::{Config, compute, demo, ingest};
+use wmo_monitor::{Config, compute, demo, ingest, publish};
 
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
@@ -51,6 +51,12 @@ enum Command {
         /// Compute with what was known on this date (YYYY-MM-DD); default: the latest Dagtekening in the lake.
         #[arg(long, value_name = "DATE")]
         as_of: Option<NaiveDate>,
+    },
+    /// Render a period's reports into out/<periode>/: a pack per provider and the council's Monitor Sociaal Domein (HTML and XLSX).
+    Publish {
+        /// A quarter (2019-Q4) or half-year (2019-H2); default: the latest quarter computed.
+        #[arg(long)]
+        periode: Option<String>,
     },
     /// Read-only SQL over the lake's tables, the staging views and the kpi tables.
     Sql {
@@ -114,6 +120,8 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                     compute::compute(&config, &compute::ComputeOptions { show_progress, ..Default::default() })?;
                 print!("{computed}");
                 print!("{}", demo::headline::latest_quarter(&config)?);
+                let published = publish::publish(&config, &publish::PublishOptions { show_progress, ..Default::default() })?;
+                println!("{published}");
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
                     config.paths.lake().display()
@@ -123,6 +131,10 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
         Command::Compute { periode, all: _, as_of } => {
             let summary = compute::compute(&config, &compute::ComputeOptions { periode, as_of, show_progress })?;
             print!("{summary}");
+        }
+        Command::Publish { periode } => {
+            let published = publish::publish(&config, &publish::PublishOptions { periode, show_progress, ..Default::default() })?;
+            println!("{published}");
         }
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;

@@ -79,10 +79,10 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
         "every inbox file was archived"
     );
 
-    // No demo BSN anywhere in the data folder.
+    // No demo BSN anywhere in the data folder or the published reports.
     let population = Population::new(2019, 120, Tariffs::embedded().expect("tariffs"));
     let bsns: Vec<String> = (0..120).map(|i| population.bsn(i)).collect();
-    for (name, bytes) in tree(&dir.path().join("data")) {
+    for (name, bytes) in tree(&dir.path().join("data")).into_iter().chain(tree(&dir.path().join("out"))) {
         let text = String::from_utf8_lossy(&bytes);
         for bsn in &bsns {
             assert!(!text.contains(bsn.as_str()), "BSN in {name}");
@@ -94,6 +94,10 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
     assert!(stdout.contains("Gemeente 0193, 2019-Q4"), "{stdout}");
     assert!(stdout.contains("cliënten met ondersteuning"), "{stdout}");
     assert!(stdout.contains("gedeclareerd is "), "{stdout}");
+    // ... and publishes that quarter, saying where the reports are.
+    assert!(stdout.contains("Published 2019-Q4"), "{stdout}");
+    assert!(stdout.contains("out/2019-Q4/index.html"), "{stdout}");
+    assert!(dir.path().join("out/2019-Q4/monitor-sociaal-domein-2019-Q4.xlsx").exists());
 
     // The contract outside checks rely on: CSV with a header on stdout, nothing else there.
     std::fs::write(dir.path().join("wmo.toml"), "gemeente = \"0193\"\n").expect("config");

@@ -11,6 +11,7 @@ mod exactly_once;
 mod indicators;
 mod other_reader;
 mod privacy;
+mod publish;
 mod readme;
 mod sources;
 mod validation_rules;

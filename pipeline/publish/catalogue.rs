@@ -1,0 +1,79 @@
+//! `reports/indicatoren.toml`: which figures the reports show, in what order,
+//! with their Dutch label and one-line explanation.
+
+use super::disclosure::Soort;
+use super::source::ReportSource;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub pakket: Vec<PackFigure>,
+    pub monitor: Vec<MonitorFigure>,
+}
+
+/// A figure of the provider's pack: a column of `kpi_aanbieder`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFigure {
+    pub kolom: String,
+    pub label: String,
+    pub soort: Soort,
+    pub uitleg: String,
+    #[serde(default)]
+    pub tegel: bool,
+    #[serde(default)]
+    pub vergelijk: bool,
+    /// The respondents or evaluations a share or mean is over.
+    pub basis: Option<String>,
+}
+
+/// A figure of the council's monitor: a column of `kpi_wmo`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorFigure {
+    pub kolom: String,
+    pub hoofdstuk: String,
+    pub label: String,
+    pub soort: Soort,
+    pub uitleg: String,
+    pub teller: Option<String>,
+    pub noemer: Option<String>,
+    #[serde(default)]
+    pub geld: bool,
+}
+
+impl Catalogue {
+    pub fn load(source: &ReportSource) -> Result<Catalogue> {
+        let text = source.require("indicatoren.toml")?;
+        let catalogue: Catalogue = toml::from_str(&text).map_err(|e| {
+            Error::Invalid(format!("indicatoren.toml in {} is not valid: {}", source.origin(), e.message()))
+        })?;
+        for figure in &catalogue.monitor {
+            figure.check()?;
+        }
+        Ok(catalogue)
+    }
+}
+
+impl MonitorFigure {
+    /// The council's rules must be able to protect the figure: a share needs
+    /// its counts unless it is a share of money.
+    fn check(&self) -> Result<()> {
+        let share = matches!(self.soort, Soort::Procent | Soort::PerDuizend);
+        if share && !self.geld && (self.teller.is_none() || self.noemer.is_none()) {
+            return Err(Error::Invalid(format!(
+                "indicatoren.toml: the monitor figure {} is a share without teller and noemer, so disclosure control cannot compute it from rounded counts (give both, or geld = true for a share of money)",
+                self.kolom
+            )));
+        }
+        if self.soort == Soort::Cijfer && self.noemer.is_none() {
+            return Err(Error::Invalid(format!(
+                "indicatoren.toml: the monitor figure {} is a mean without noemer (the count it is over)",
+                self.kolom
+            )));
+        }
+        Ok(())
+    }
+}

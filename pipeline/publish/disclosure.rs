@@ -1,0 +1,211 @@
+//! Disclosure control, exactly as `indicators.md` ("Publishing rules") says,
+//! and the only place it is done: every figure that leaves in a report passes
+//! through one of these functions, which also format it the Dutch way.
+//!
+//! - The council's monitor (`raad`): counts are rounded to a multiple of 5, a
+//!   true count of 0-7 is shown as `.`; shares and rates are computed from the
+//!   rounded counts and hidden when their rounded denominator is; a mean is
+//!   hidden when its count is. Amounts of money are not counts and are exact.
+//! - A provider's pack (`pakket`): counts are exact; a share or mean over fewer
+//!   than 5 respondents or evaluations is hidden; peers appear only as the
+//!   median and quartiles over at least 5 providers, never by name.
+
+use crate::dutch;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+/// What the council sees instead of a count of 0-7 (the CBS sign for "secret").
+pub const GEHEIM: &str = ".";
+/// What a pack shows instead of a share over fewer than 5 observations.
+pub const TE_WEINIG: &str = "te weinig waarnemingen";
+/// Fewest respondents or evaluations a pack shows a share or mean over.
+pub const MIN_WAARNEMINGEN: i64 = 5;
+/// Fewest providers a peer comparison is shown over.
+pub const MIN_AANBIEDERS: usize = 5;
+/// The largest true count the council does not see.
+pub const MAX_GEHEIM: i64 = 7;
+
+/// How a figure is read and formatted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Soort {
+    /// A count of clients, trajectories, lines, providers...
+    Aantal,
+    /// A percentage, 0-100.
+    Procent,
+    /// A rate per 1,000 residents.
+    PerDuizend,
+    /// Euro, shown without cents.
+    Euro,
+    /// Euro with cents, for single declaration lines.
+    EuroCent,
+    /// Days, one decimal (a median can end in ,5).
+    Dagen,
+    /// A mean grade or score, one decimal.
+    Cijfer,
+    /// Words: a label, a code, a reason.
+    Tekst,
+    /// A calendar day.
+    Datum,
+}
+
+/// A figure as published: the text shown and, unless hidden, the number it shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waarde {
+    pub tekst: String,
+    #[serde(skip)]
+    pub getal: Option<Decimal>,
+    pub soort: Soort,
+    #[serde(skip)]
+    pub datum: Option<chrono::NaiveDate>,
+    /// Hidden by a rule (`.` or `te weinig waarnemingen`); an empty value is not hidden.
+    pub verborgen: bool,
+}
+
+impl Waarde {
+    pub fn getoond(getal: Decimal, soort: Soort) -> Waarde {
+        Waarde { tekst: format(getal, soort), getal: Some(getal), soort, datum: None, verborgen: false }
+    }
+
+    pub fn tekst(tekst: impl Into<String>) -> Waarde {
+        Waarde { tekst: tekst.into(), getal: None, soort: Soort::Tekst, datum: None, verborgen: false }
+    }
+
+    pub fn datum(datum: Option<chrono::NaiveDate>) -> Waarde {
+        Waarde {
+            tekst: datum.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_else(|| "-".into()),
+            getal: None,
+            soort: Soort::Datum,
+            datum,
+            verborgen: false,
+        }
+    }
+
+    /// No value: nothing to divide by, or not known yet.
+    pub fn leeg(soort: Soort) -> Waarde {
+        Waarde { tekst: "-".into(), getal: None, soort, datum: None, verborgen: false }
+    }
+
+    fn verborgen(tekst: &str, soort: Soort) -> Waarde {
+        Waarde { tekst: tekst.into(), getal: None, soort, datum: None, verborgen: true }
+    }
+
+    fn of_leeg(getal: Option<Decimal>, soort: Soort) -> Waarde {
+        getal.map_or_else(|| Waarde::leeg(soort), |g| Waarde::getoond(g, soort))
+    }
+}
+
+pub fn format(getal: Decimal, soort: Soort) -> String {
+    match soort {
+        Soort::Aantal => dutch::whole(getal),
+        Soort::Procent => dutch::percent(getal),
+        Soort::PerDuizend | Soort::Dagen | Soort::Cijfer => dutch::one_decimal(getal),
+        Soort::Euro => dutch::euro(getal),
+        Soort::EuroCent => dutch::euro_cents(getal),
+        Soort::Tekst | Soort::Datum => getal.normalize().to_string(),
+    }
+}
+
+/// The council's rules.
+pub mod raad {
+    use super::*;
+
+    /// A true count as the council may see it: `None` for 0-7, else rounded to
+    /// the nearest multiple of 5 (8 and 12 become 10, 13 becomes 15).
+    pub fn afgerond(aantal: i64) -> Option<i64> {
+        if aantal <= MAX_GEHEIM { None } else { Some((aantal + 2) / 5 * 5) }
+    }
+
+    /// Rounded the same way, but 0-7 still as a number: what a share's
+    /// numerator counts as (0-2 as 0, 3-7 as 5).
+    fn afgerond_teller(aantal: i64) -> i64 {
+        (aantal.max(0) + 2) / 5 * 5
+    }
+
+    pub fn aantal(aantal: Option<i64>) -> Waarde {
+        match aantal {
+            None => Waarde::leeg(Soort::Aantal),
+            Some(n) => match afgerond(n) {
+                None => Waarde::verborgen(GEHEIM, Soort::Aantal),
+                Some(r) => Waarde::getoond(Decimal::from(r), Soort::Aantal),
+            },
+        }
+    }
+
+    /// `schaal` × teller / noemer over the rounded counts (100 for a
+    /// percentage, 1000 for a rate per 1,000).
+    pub fn aandeel(teller: Option<i64>, noemer: Option<i64>, soort: Soort) -> Waarde {
+        let schaal = if soort == Soort::PerDuizend { Decimal::ONE_THOUSAND } else { Decimal::ONE_HUNDRED };
+        let (Some(teller), Some(noemer)) = (teller, noemer) else { return Waarde::leeg(soort) };
+        match afgerond(noemer) {
+            None => Waarde::verborgen(GEHEIM, soort),
+            Some(noemer) => {
+                let share = schaal * Decimal::from(afgerond_teller(teller)) / Decimal::from(noemer);
+                Waarde::getoond(share.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero), soort)
+            }
+        }
+    }
+
+    /// A mean over `aantal` observations, hidden when that count is.
+    pub fn gemiddelde(gemiddelde: Option<Decimal>, aantal: Option<i64>, soort: Soort) -> Waarde {
+        match aantal.and_then(afgerond) {
+            None if gemiddelde.is_some() => Waarde::verborgen(GEHEIM, soort),
+            _ => Waarde::of_leeg(gemiddelde, soort),
+        }
+    }
+
+    /// Money, and shares of money: not counts of people, shown exactly.
+    pub fn bedrag(getal: Option<Decimal>, soort: Soort) -> Waarde {
+        Waarde::of_leeg(getal, soort)
+    }
+}
+
+/// The rules of a provider's pack.
+pub mod pakket {
+    use super::*;
+
+    /// Counts, money and medians of days: exact.
+    pub fn exact(getal: Option<Decimal>, soort: Soort) -> Waarde {
+        Waarde::of_leeg(getal, soort)
+    }
+
+    /// A share or mean over `waarnemingen` respondents or evaluations.
+    pub fn over(getal: Option<Decimal>, waarnemingen: Option<i64>, soort: Soort) -> Waarde {
+        if waarnemingen.unwrap_or(0) < MIN_WAARNEMINGEN {
+            return Waarde::verborgen(TE_WEINIG, soort);
+        }
+        Waarde::of_leeg(getal, soort)
+    }
+
+    /// The peers' median and quartiles.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct Kwartielen {
+        pub p25: Waarde,
+        pub mediaan: Waarde,
+        pub p75: Waarde,
+        pub aanbieders: usize,
+    }
+
+    /// Median and quartiles (linear between ranks, as `percentile_cont`) of
+    /// the providers' values, or nothing under 5 providers.
+    pub fn vergelijking(waarden: &[Decimal], soort: Soort) -> Option<Kwartielen> {
+        if waarden.len() < MIN_AANBIEDERS {
+            return None;
+        }
+        let mut sorted = waarden.to_vec();
+        sorted.sort();
+        let at = |fraction: Decimal| {
+            let position = fraction * Decimal::from(sorted.len() - 1);
+            let below = usize::try_from(position.trunc()).unwrap_or(0).min(sorted.len() - 1);
+            let above = (below + 1).min(sorted.len() - 1);
+            let value = sorted[below] + (sorted[above] - sorted[below]) * position.fract();
+            Waarde::getoond(value, soort)
+        };
+        Some(Kwartielen {
+            p25: at(Decimal::new(25, 2)),
+            mediaan: at(Decimal::new(5, 1)),
+            p75: at(Decimal::new(75, 2)),
+            aanbieders: sorted.len(),
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! What a report holds once disclosure control has been applied: the same
+//! model feeds the HTML template and the XLSX workbook, so both always show
+//! the same protected figures.
+
+use super::disclosure::pakket::Kwartielen;
+use super::disclosure::{Soort, Waarde};
+use serde::Serialize;
+
+/// One figure with its explanation, its trend and, in a pack, its peers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figuur {
+    pub kolom: String,
+    pub label: String,
+    pub uitleg: String,
+    pub waarde: Waarde,
+    /// One value per period of `Rapport::perioden`, oldest first.
+    pub trend: Vec<Waarde>,
+    pub sparkline: String,
+    pub tegel: bool,
+    pub vergelijking: Option<Kwartielen>,
+    pub vergelijking_svg: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hoofdstuk {
+    pub titel: String,
+    pub figuren: Vec<Figuur>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Kolom {
+    pub naam: String,
+    pub soort: Soort,
+}
+
+impl Kolom {
+    pub fn new(naam: &str, soort: Soort) -> Kolom {
+        Kolom { naam: naam.into(), soort }
+    }
+}
+
+/// A table of the report: a section in HTML, a sheet in XLSX.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tabel {
+    pub id: String,
+    /// Also the sheet name: at most 31 characters.
+    pub titel: String,
+    pub uitleg: String,
+    pub kolommen: Vec<Kolom>,
+    pub rijen: Vec<Vec<Waarde>>,
+    /// An SVG chart of the table, if it has one.
+    pub grafiek: String,
+    /// What the report says when the table has no rows.
+    pub leeg: String,
+}
+
+impl Tabel {
+    pub fn new(id: &str, titel: &str, uitleg: &str, kolommen: Vec<Kolom>) -> Tabel {
+        Tabel {
+            id: id.into(),
+            titel: titel.into(),
+            uitleg: uitleg.into(),
+            kolommen,
+            rijen: Vec::new(),
+            grafiek: String::new(),
+            leeg: "Geen gegevens in deze periode.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Aanbieder {
+    pub agb: String,
+    pub naam: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rapport {
+    /// `pakket` or `monitor`.
+    pub soort: &'static str,
+    pub titel: String,
+    pub gemeente: String,
+    pub periode: String,
+    pub periode_naam: String,
+    pub peildatum: String,
+    pub gemaakt_op: String,
+    pub aanbieder: Option<Aanbieder>,
+    /// The periods of the trend, oldest first.
+    pub perioden: Vec<String>,
+    pub hoofdstukken: Vec<Hoofdstuk>,
+    pub tabellen: Vec<Tabel>,
+}
+
+impl Rapport {
+    pub fn figuren(&self) -> impl Iterator<Item = &Figuur> {
+        self.hoofdstukken.iter().flat_map(|h| h.figuren.iter())
+    }
+}
+
+/// Dutch words for the codes the kpi tables use.
+pub fn eindcategorie(code: &str) -> String {
+    match code {
+        "volgens_plan" => "volgens plan".into(),
+        "voortijdig_in_overleg" => "voortijdig, in overleg".into(),
+        "uitval" => "uitval (voortijdig afgebroken)".into(),
+        "overstap" => "overstap naar andere aanbieder".into(),
+        "ander_domein" => "naar ander domein (Wlz, Zvw, Jeugd)".into(),
+        "overlijden" => "overlijden".into(),
+        "verhuizing" => "verhuizing".into(),
+        "tijdelijk" => "tijdelijke stop".into(),
+        "gemeente" => "besluit van de gemeente".into(),
+        "verlopen" => "toewijzing verlopen".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+pub fn onrechtmatig_reden(code: &str) -> String {
+    match code {
+        "geen_toewijzing" => "geen toewijzing met dit nummer".into(),
+        "andere_client_of_aanbieder" => "toewijzing van een andere cliënt of aanbieder".into(),
+        "ander_product" => "ander product dan toegewezen".into(),
+        "buiten_periode" => "buiten de periode van de toewijzing".into(),
+        other => other.replace('_', " "),
+    }
+}

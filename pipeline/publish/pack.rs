@@ -1,0 +1,290 @@
+//! The performance-dialogue pack of one provider: its figures with trend and
+//! peers, its arrangement mix, end reasons, survey statements and the
+//! declaration lines to follow up. Counts are exact; shares over respondents
+//! or evaluations follow the pack's disclosure rules; peers appear only as
+//! quartiles.
+
+use super::catalogue::PackFigure;
+use super::charts;
+use super::data::Gegevens;
+use super::disclosure::{Soort, Waarde, pakket};
+use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Rapport, Tabel};
+use super::rows::Row;
+use std::collections::HashMap;
+
+pub struct Context<'a> {
+    pub gegevens: &'a Gegevens,
+    pub figuren: &'a [PackFigure],
+    pub periode: &'a str,
+    pub perioden: &'a [String],
+    /// Shell of the report: municipality, period, dates.
+    pub basis: &'a Rapport,
+}
+
+/// A figure of a kpi_aanbieder row, with the pack's rule applied.
+fn waarde(figuur: &PackFigure, row: Option<&Row>) -> Waarde {
+    let Some(row) = row else { return Waarde::leeg(figuur.soort) };
+    let getal = row.get(&figuur.kolom).number();
+    match &figuur.basis {
+        Some(basis) => pakket::over(getal, row.get(basis).count(), figuur.soort),
+        None => pakket::exact(getal, figuur.soort),
+    }
+}
+
+pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
+    let gegevens = context.gegevens;
+    let own: HashMap<String, &Row> = gegevens
+        .aanbieders
+        .iter()
+        .filter(|r| r.text("aanbieder_agb") == agb)
+        .map(|r| (r.text("periode"), r))
+        .collect();
+    let current = own.get(context.periode).copied();
+    let peers: Vec<&Row> = gegevens.aanbieders.iter().filter(|r| r.text("periode") == context.periode).collect();
+
+    let figuren: Vec<Figuur> = context
+        .figuren
+        .iter()
+        .map(|f| {
+            let value = waarde(f, current);
+            let trend: Vec<Waarde> = context.perioden.iter().map(|p| waarde(f, own.get(p).copied())).collect();
+            let vergelijking = if f.vergelijk {
+                let values: Vec<_> = peers.iter().filter_map(|r| waarde(f, Some(r)).getal).collect();
+                pakket::vergelijking(&values, f.soort)
+            } else {
+                None
+            };
+            let vergelijking_svg = vergelijking
+                .as_ref()
+                .map(|k| charts::kwartielen(k, &value, &format!("{}: uw plaats tussen de aanbieders", f.label)))
+                .unwrap_or_default();
+            Figuur {
+                kolom: f.kolom.clone(),
+                label: f.label.clone(),
+                uitleg: f.uitleg.clone(),
+                sparkline: charts::sparkline(&trend, &format!("{}: de laatste kwartalen", f.label)),
+                waarde: value,
+                trend,
+                tegel: f.tegel,
+                vergelijking,
+                vergelijking_svg,
+            }
+        })
+        .collect();
+
+    let mut tabellen = vec![trend_table(&figuren, context.perioden), peer_table(&figuren)];
+    tabellen.extend(arrangement_tables(gegevens, agb));
+    tabellen.push(end_reasons(gegevens, agb));
+    tabellen.push(statements(gegevens, agb));
+    tabellen.push(follow_up(gegevens, agb));
+
+    Rapport {
+        soort: "pakket",
+        titel: format!("Prestatiedialoog {naam}"),
+        aanbieder: Some(Aanbieder { agb: agb.into(), naam: naam.into() }),
+        hoofdstukken: vec![Hoofdstuk { titel: "Kerncijfers".into(), figuren }],
+        tabellen,
+        ..context.basis.clone()
+    }
+}
+
+pub fn trend_table(figuren: &[Figuur], perioden: &[String]) -> Tabel {
+    let mut kolommen = vec![Kolom::new("Indicator", Soort::Tekst)];
+    // Right-aligned like the figures below them; each cell carries its own soort.
+    kolommen.extend(perioden.iter().map(|p| Kolom::new(p, Soort::Aantal)));
+    let mut tabel = Tabel::new("trend", "Trend", "Elke indicator over de laatste kwartalen, het oudste eerst.", kolommen);
+    for figuur in figuren {
+        let mut rij = vec![Waarde::tekst(&figuur.label)];
+        rij.extend(figuur.trend.iter().cloned());
+        tabel.rijen.push(rij);
+    }
+    tabel
+}
+
+fn peer_table(figuren: &[Figuur]) -> Tabel {
+    let mut tabel = Tabel::new(
+        "vergelijking",
+        "Vergelijking",
+        "Uw waarde naast die van alle aanbieders: de middelste waarde (mediaan) en de grenzen waartussen de middelste helft van de aanbieders ligt (25% en 75%). Andere aanbieders worden nooit genoemd; onder 5 aanbieders met een waarde vergelijken we niet.",
+        // The figure columns are right-aligned; each cell carries its own soort.
+        vec![
+            Kolom::new("Indicator", Soort::Tekst),
+            Kolom::new("Uw waarde", Soort::Aantal),
+            Kolom::new("25%", Soort::Aantal),
+            Kolom::new("Mediaan", Soort::Aantal),
+            Kolom::new("75%", Soort::Aantal),
+            Kolom::new("Aanbieders", Soort::Aantal),
+        ],
+    );
+    tabel.leeg = "Minder dan 5 aanbieders hebben hier een waarde: er is niets te vergelijken.".into();
+    for figuur in figuren {
+        if let Some(k) = &figuur.vergelijking {
+            tabel.rijen.push(vec![
+                Waarde::tekst(&figuur.label),
+                figuur.waarde.clone(),
+                k.p25.clone(),
+                k.mediaan.clone(),
+                k.p75.clone(),
+                Waarde::getoond(k.aanbieders.into(), Soort::Aantal),
+            ]);
+        }
+    }
+    tabel
+}
+
+/// The TO matrix (resultaatgebieden and type by intensiteit) and every product
+/// the provider had clients or declarations on.
+fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
+    let products: HashMap<String, &Row> =
+        gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
+    let own: Vec<&Row> = gegevens.aanbieder_arrangementen.iter().filter(|r| r.text("aanbieder_agb") == agb).collect();
+    let matrix_value = |gebieden: &str, soort: &str, intensiteit: &str| -> i64 {
+        own.iter()
+            .filter(|r| {
+                products.get(&r.text("productcode")).is_some_and(|p| {
+                    p.text("model") == "TO"
+                        && p.text("maatwerk") != "ja"
+                        && p.text("resultaatgebieden") == gebieden
+                        && p.text("type") == soort
+                        && p.text("intensiteit") == intensiteit
+                })
+            })
+            .filter_map(|r| r.get("clienten").count())
+            .sum()
+    };
+    let mut matrix = matrix_shell(
+        "Cliënten per arrangement in het nieuwe model (TO): resultaatgebieden en type tegen intensiteit.",
+    );
+    for (gebieden, soort) in MATRIX_ROWS {
+        let mut rij = vec![Waarde::tekst(gebieden), Waarde::tekst(soort)];
+        for intensiteit in INTENSITEITEN {
+            rij.push(pakket::exact(Some(matrix_value(gebieden, soort, intensiteit).into()), Soort::Aantal));
+        }
+        matrix.rijen.push(rij);
+    }
+    let mut producten = Tabel::new(
+        "producten",
+        "Producten",
+        "Elk product waarop u in het kwartaal cliënten had of declareerde.",
+        vec![
+            Kolom::new("Productcode", Soort::Tekst),
+            Kolom::new("Omschrijving", Soort::Tekst),
+            Kolom::new("Model", Soort::Tekst),
+            Kolom::new("Cliënten", Soort::Aantal),
+            Kolom::new("Gedeclareerd", Soort::Euro),
+        ],
+    );
+    for row in own {
+        let product = products.get(&row.text("productcode"));
+        producten.rijen.push(vec![
+            Waarde::tekst(row.text("productcode")),
+            Waarde::tekst(product.map(|p| p.text("omschrijving")).unwrap_or_default()),
+            Waarde::tekst(product.map(|p| p.text("model")).unwrap_or_default()),
+            pakket::exact(row.get("clienten").number(), Soort::Aantal),
+            pakket::exact(row.get("gedeclareerd").number(), Soort::Euro),
+        ]);
+    }
+    vec![matrix, producten]
+}
+
+pub const MATRIX_ROWS: [(&str, &str); 6] = [
+    ("1-2", "ondersteunend"),
+    ("1-2", "activerend"),
+    ("3-4", "ondersteunend"),
+    ("3-4", "activerend"),
+    ("5-6", "ondersteunend"),
+    ("5-6", "activerend"),
+];
+pub const INTENSITEITEN: [&str; 3] = ["gemiddeld", "plus", "hoog"];
+
+pub fn matrix_shell(uitleg: &str) -> Tabel {
+    let mut kolommen = vec![Kolom::new("Resultaatgebieden", Soort::Tekst), Kolom::new("Type", Soort::Tekst)];
+    kolommen.extend(INTENSITEITEN.iter().map(|i| Kolom::new(i, Soort::Aantal)));
+    Tabel::new("matrix", "Arrangementen", uitleg, kolommen)
+}
+
+fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
+    let mut tabel = Tabel::new(
+        "uitstroomredenen",
+        "Uitstroomredenen",
+        "Waarom trajecten bij u in het kwartaal eindigden. 'Verantwoordelijk' zijn de redenen die in uw uitstroom- en uitvalcijfers tellen.",
+        vec![
+            Kolom::new("Reden", Soort::Tekst),
+            Kolom::new("Verantwoordelijk", Soort::Tekst),
+            Kolom::new("Trajecten", Soort::Aantal),
+        ],
+    );
+    tabel.leeg = "Geen trajecten geëindigd in deze periode.".into();
+    let mut bars = Vec::new();
+    for row in gegevens.uitstroomredenen.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+        let label = model::eindcategorie(&row.text("eindcategorie"));
+        let trajecten = pakket::exact(row.get("trajecten").number(), Soort::Aantal);
+        bars.push((label.clone(), trajecten.clone()));
+        tabel.rijen.push(vec![
+            Waarde::tekst(label),
+            Waarde::tekst(if row.text("aanbieder_verantwoordelijk") == "true" { "ja" } else { "nee" }),
+            trajecten,
+        ]);
+    }
+    tabel.grafiek = charts::staven(&bars, "Uitstroomredenen");
+    tabel
+}
+
+fn statements(gegevens: &Gegevens, agb: &str) -> Tabel {
+    let mut tabel = Tabel::new(
+        "ervaring",
+        "Ervaring",
+        "De stellingen van het cliëntervaringsonderzoek: hoeveel respondenten antwoordden en welk deel het (helemaal) eens was. Onder 5 antwoorden tonen we geen percentage.",
+        vec![
+            Kolom::new("Vraag", Soort::Tekst),
+            Kolom::new("Stelling", Soort::Tekst),
+            Kolom::new("Antwoorden", Soort::Aantal),
+            Kolom::new("Eens", Soort::Procent),
+        ],
+    );
+    for row in gegevens.ervaring.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+        let antwoorden = row.get("antwoorden").count();
+        tabel.rijen.push(vec![
+            Waarde::tekst(row.text("vraag")),
+            Waarde::tekst(row.text("stelling")),
+            pakket::exact(row.get("antwoorden").number(), Soort::Aantal),
+            pakket::over(row.get("eens_pct").number(), antwoorden, Soort::Procent),
+        ]);
+    }
+    tabel
+}
+
+fn follow_up(gegevens: &Gegevens, agb: &str) -> Tabel {
+    let mut tabel = Tabel::new(
+        "opvolging",
+        "Opvolging declaraties",
+        "Gedeclareerde regels van het kwartaal die niet kloppen met een toewijzing of een eerdere regel overlappen: bespreek ze of crediteer ze.",
+        vec![
+            Kolom::new("Toewijzing", Soort::Tekst),
+            Kolom::new("Referentie", Soort::Tekst),
+            Kolom::new("Product", Soort::Tekst),
+            Kolom::new("Van", Soort::Datum),
+            Kolom::new("Tot en met", Soort::Datum),
+            Kolom::new("Bedrag", Soort::EuroCent),
+            Kolom::new("Reden", Soort::Tekst),
+        ],
+    );
+    tabel.leeg = "Geen declaratieregels om op te volgen: alles klopt met de toewijzingen.".into();
+    for row in gegevens.opvolging.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+        let reden = match row.text("onrechtmatig_reden").as_str() {
+            "" => "dubbel gedeclareerd".to_string(),
+            code if row.text("dubbel") == "true" => format!("{}; dubbel gedeclareerd", model::onrechtmatig_reden(code)),
+            code => model::onrechtmatig_reden(code),
+        };
+        tabel.rijen.push(vec![
+            Waarde::tekst(row.text("toewijzingnummer")),
+            Waarde::tekst(row.text("referentienummer")),
+            Waarde::tekst(row.text("productcode")),
+            Waarde::datum(row.get("product_begin").date()),
+            Waarde::datum(row.get("product_eind").date()),
+            pakket::exact(row.get("bedrag").number(), Soort::EuroCent),
+            Waarde::tekst(reden),
+        ]);
+    }
+    tabel
+}

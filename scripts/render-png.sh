@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Renders published reports to PNG with Debian's headless Chromium, so a person
+# can look at them: the council's monitor and one provider pack of a period.
+#
+#   bash scripts/render-png.sh [out/2019-Q4] [target folder]
+#
+# Installs Debian's chromium when it is missing (needs root, as in CI).
+set -euo pipefail
+folder="${1:-$(ls -d out/*-Q* 2>/dev/null | sort | tail -1)}"
+target="${2:-$folder/png}"
+if [ -z "$folder" ] || [ ! -f "$folder/index.html" ]; then
+  echo "render-png: no published period found; run \`wmo-monitor publish\` first, or name the folder (out/2019-Q4)" >&2
+  exit 1
+fi
+if ! command -v chromium >/dev/null; then
+  apt-get install -y -q chromium >/dev/null
+fi
+mkdir -p "$target"
+monitor=$(ls "$folder"/monitor-sociaal-domein-*.html | head -1)
+pack=$(ls "$folder"/aanbieders/*.html | head -1)
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+for page in "$monitor" "$pack"; do
+  name=$(basename "$page" .html)
+  # A4 width at 96 dpi; tall enough for the whole report.
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --hide-scrollbars --window-size=820,6000 \
+    --screenshot="$target/$name.png" "file://$(realpath "$page")" >/dev/null 2>&1
+  echo "$target/$name.png"
+done

@@ -1,0 +1,337 @@
+//! `publish`: the council's monitor and the providers' packs, with disclosure
+//! control, as HTML and XLSX.
+
+use crate::support::{Deployment, read_table, value};
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use wmo_monitor::compute::{self, ComputeOptions};
+use wmo_monitor::demo::population::Population;
+use wmo_monitor::demo::{self, DemoOptions, Tariffs};
+use wmo_monitor::publish::disclosure::{Soort, pakket, raad};
+use wmo_monitor::publish::{self, PublishOptions};
+
+const SEPTEMBER_30: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2019, 9, 30).expect("a date");
+const DEMO_SEED: u64 = 7;
+const DEMO_CLIENTS: u64 = 150;
+
+fn fixed(periode: &str) -> PublishOptions {
+    PublishOptions { periode: Some(periode.into()), gemaakt_op: Some("(vast)".into()), ..Default::default() }
+}
+
+/// The hand-checked fixtures, computed up to 2019-09-30 and 2019-Q3 published.
+fn fixture_published() -> Deployment {
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    compute::compute(&deployment.config, &ComputeOptions { as_of: Some(SEPTEMBER_30), ..Default::default() })
+        .expect("compute --all");
+    publish::publish(&deployment.config, &fixed("2019-Q3")).expect("publish");
+    deployment
+}
+
+/// A small demo (150 clients, 2017-2019) with its latest quarter published:
+/// enough clients for counts on both sides of the council's threshold.
+fn demo_published() -> &'static Deployment {
+    static DEMO: OnceLock<Deployment> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let deployment = Deployment::new();
+        demo::write(&deployment.config, &DemoOptions { seed: DEMO_SEED, clients: DEMO_CLIENTS, show_progress: false })
+            .expect("demo");
+        deployment.ingest();
+        compute::compute(&deployment.config, &ComputeOptions::default()).expect("compute --all");
+        let published = publish::publish(&deployment.config, &fixed("2019-Q4")).expect("publish");
+        assert!(published.packs > 10, "{published}");
+        deployment
+    })
+}
+
+fn out(deployment: &Deployment, periode: &str) -> PathBuf {
+    deployment.config.paths.out.join(periode)
+}
+
+fn packs(folder: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder.join("aanbieders"))
+        .expect("packs folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The texts of the cells of an HTML report: table cells and tile values, with their class.
+fn html_cells(html: &str) -> Vec<(String, String)> {
+    let mut cells = Vec::new();
+    for (open, close) in [("<td class=\"", "</td>"), ("<div class=\"waarde", "</div>")] {
+        let mut rest = html;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len()..];
+            let class_end = after.find('"').expect("class ends");
+            let class = after[..class_end].trim().to_string();
+            let text_start = after.find('>').expect("tag ends") + 1;
+            let text_end = after.find(close).expect("cell ends");
+            cells.push((class, after[text_start..text_end].trim().to_string()));
+            rest = &after[text_end..];
+        }
+    }
+    cells
+}
+
+/// A Dutch whole number as shown (`1.234`), if the text is one.
+fn whole_number(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit() || c == '.') || text == "." {
+        return None;
+    }
+    text.replace('.', "").parse().ok()
+}
+
+fn workbook(path: &Path) -> Xlsx<std::io::BufReader<std::fs::File>> {
+    open_workbook(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every cell of every sheet: (sheet, header of its column, cell).
+fn workbook_cells(path: &Path) -> Vec<(String, String, Data)> {
+    let mut book = workbook(path);
+    let mut cells = Vec::new();
+    for sheet in book.sheet_names() {
+        let range = book.worksheet_range(&sheet).expect("sheet");
+        let rows: Vec<_> = range.rows().collect();
+        let Some(header) = rows.first() else { continue };
+        for row in &rows[1..] {
+            for (i, cell) in row.iter().enumerate() {
+                cells.push((sheet.clone(), header.get(i).map(|h| h.to_string()).unwrap_or_default(), cell.clone()));
+            }
+        }
+    }
+    cells
+}
+
+#[test]
+fn council_counts_are_rounded_to_5_and_0_to_7_is_a_secret() {
+    assert_eq!(raad::afgerond(0), None);
+    assert_eq!(raad::afgerond(7), None);
+    assert_eq!(raad::afgerond(8), Some(10));
+    assert_eq!(raad::afgerond(12), Some(10));
+    assert_eq!(raad::afgerond(13), Some(15));
+    assert_eq!(raad::aantal(Some(3)).tekst, ".");
+    assert!(raad::aantal(Some(3)).verborgen);
+    assert_eq!(raad::aantal(Some(1234)).tekst, "1.235");
+    // Shares from the rounded counts: 13 of 42 is 15 of 40; 123 per 28,557 is 125 per 28,555.
+    assert_eq!(raad::aandeel(Some(13), Some(42), Soort::Procent).tekst, "37,5%");
+    // A secret numerator counts as its rounding (0-2 as 0, 3-7 as 5); a secret denominator hides the share.
+    assert_eq!(raad::aandeel(Some(4), Some(42), Soort::Procent).tekst, "12,5%");
+    assert_eq!(raad::aandeel(Some(2), Some(42), Soort::Procent).tekst, "0,0%");
+    assert_eq!(raad::aandeel(Some(5), Some(7), Soort::Procent).tekst, ".");
+    assert_eq!(raad::aandeel(Some(123), Some(28557), Soort::PerDuizend).tekst, "4,4");
+    assert_eq!(raad::gemiddelde(Some(Decimal::new(78, 1)), Some(6), Soort::Cijfer).tekst, ".");
+    assert_eq!(raad::gemiddelde(Some(Decimal::new(78, 1)), Some(60), Soort::Cijfer).tekst, "7,8");
+    // Money is not a count: exact.
+    assert_eq!(raad::bedrag(Some(Decimal::new(4_50, 2)), Soort::Euro).tekst, "€ 5");
+}
+
+#[test]
+fn packs_hide_shares_over_fewer_than_5_and_compare_only_over_5_providers() {
+    assert_eq!(pakket::over(Some(Decimal::from(80)), Some(4), Soort::Procent).tekst, "te weinig waarnemingen");
+    assert_eq!(pakket::over(Some(Decimal::from(80)), Some(5), Soort::Procent).tekst, "80,0%");
+    assert_eq!(pakket::exact(Some(Decimal::from(3)), Soort::Aantal).tekst, "3");
+    let four: Vec<Decimal> = [1, 2, 3, 4].map(Decimal::from).to_vec();
+    assert_eq!(pakket::vergelijking(&four, Soort::Aantal), None);
+    let five = [10, 40, 20, 50, 30].map(Decimal::from);
+    let k = pakket::vergelijking(&five, Soort::Aantal).expect("5 providers");
+    assert_eq!((k.p25.tekst.as_str(), k.mediaan.tekst.as_str(), k.p75.tekst.as_str()), ("20", "30", "40"));
+    // Between ranks, linear (as percentile_cont): 1, 2, 3, 4, 5, 6 has its median at 3,5.
+    let six = [1, 2, 3, 4, 5, 6].map(Decimal::from);
+    let k = pakket::vergelijking(&six, Soort::Dagen).expect("6 providers");
+    assert_eq!((k.p25.tekst.as_str(), k.mediaan.tekst.as_str()), ("2,3", "3,5"));
+}
+
+#[test]
+fn no_council_cell_reveals_a_count_from_1_to_7() {
+    let deployment = demo_published();
+    let folder = out(deployment, "2019-Q4");
+    let html = std::fs::read_to_string(folder.join("monitor-sociaal-domein-2019-Q4.html")).expect("monitor");
+    let cells = html_cells(&html);
+    assert!(cells.len() > 200, "{} cells", cells.len());
+    let (mut secret, mut rounded) = (0, 0);
+    for (class, text) in &cells {
+        if let Some(n) = whole_number(text) {
+            assert!(!(1..=7).contains(&n), "a council cell shows {text} ({class})");
+        }
+        if class.starts_with("aantal") {
+            match whole_number(text) {
+                Some(n) => {
+                    assert_eq!(n % 5, 0, "a count not rounded to 5: {text}");
+                    rounded += 1;
+                }
+                None if text == "." => secret += 1,
+                None => assert!(text == "-", "a count cell shows {text:?}"),
+            }
+        }
+    }
+    assert!(secret > 5 && rounded > 50, "the demo has counts on both sides: {secret} secret, {rounded} shown");
+
+    let cells = workbook_cells(&folder.join("monitor-sociaal-domein-2019-Q4.xlsx"));
+    for (sheet, header, cell) in &cells {
+        if let Data::Float(v) = cell {
+            let whole = v.fract() == 0.0;
+            assert!(!(whole && (1.0..=7.0).contains(v)), "{sheet}/{header}: {v}");
+        }
+        if let Data::String(s) = cell {
+            if let Some(n) = whole_number(s) {
+                assert!(!(1..=7).contains(&n), "{sheet}/{header}: {s}");
+            }
+        }
+    }
+    assert!(cells.iter().any(|(_, _, c)| *c == Data::String(".".into())), "secrets are shown as '.' in XLSX too");
+}
+
+#[test]
+fn a_pack_names_no_other_provider_and_no_file_holds_a_bsn() {
+    let deployment = demo_published();
+    let folder = out(deployment, "2019-Q4");
+    let providers: Vec<(String, String)> = read_table(&deployment.config.paths.lake().join("aanbieders"))
+        .iter()
+        .map(|r| (value(r, "agb"), value(r, "naam")))
+        .collect();
+    assert!(providers.len() > 50);
+    let html_packs = packs(&folder, "html");
+    assert!(html_packs.len() > 10);
+    for html_path in &html_packs {
+        let agb = html_path.file_name().expect("name").to_string_lossy()["prestatiedialoog-".len()..][..8].to_string();
+        let own_name = &providers.iter().find(|(a, _)| *a == agb).expect("a known provider").1;
+        let html = std::fs::read_to_string(html_path).expect("pack");
+        let xlsx_text: String = workbook_cells(&html_path.with_extension("xlsx"))
+            .into_iter()
+            .map(|(sheet, header, cell)| format!("{sheet} {header} {cell}\n"))
+            .collect();
+        assert!(html.contains(own_name.as_str()) && html.contains(&agb), "{} names its own provider", html_path.display());
+        for (other, name) in providers.iter().filter(|(a, _)| *a != agb) {
+            for text in [&html, &xlsx_text] {
+                assert!(!text.contains(other.as_str()), "{} names AGB {other}", html_path.display());
+                if !own_name.contains(name.as_str()) {
+                    assert!(!text.contains(name.as_str()), "{} names {name}", html_path.display());
+                }
+            }
+        }
+    }
+
+    let population = Population::new(DEMO_SEED, DEMO_CLIENTS, Tariffs::embedded().expect("tariffs"));
+    let bsns: Vec<String> = (0..DEMO_CLIENTS).map(|i| population.bsn(i)).collect();
+    let mut files = vec![folder.join("index.html"), folder.join("monitor-sociaal-domein-2019-Q4.html")];
+    files.extend(html_packs.iter().cloned());
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("html");
+        assert!(bsns.iter().all(|bsn| !text.contains(bsn.as_str())), "a BSN in {}", path.display());
+    }
+    let mut workbooks = packs(&folder, "xlsx");
+    workbooks.push(folder.join("monitor-sociaal-domein-2019-Q4.xlsx"));
+    for path in &workbooks {
+        for (_, _, cell) in workbook_cells(path) {
+            let text = cell.to_string();
+            assert!(bsns.iter().all(|bsn| !text.contains(bsn.as_str())), "a BSN in {}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_workbooks_read_back_with_their_sheets_formats_and_values() {
+    let deployment = fixture_published();
+    let folder = out(&deployment, "2019-Q3");
+    let mut monitor = workbook(&folder.join("monitor-sociaal-domein-2019-Q3.xlsx"));
+    assert_eq!(
+        monitor.sheet_names(),
+        [
+            "Kerncijfers",
+            "Trend",
+            "Stadsdelen",
+            "Arrangementen",
+            "Producten",
+            "Begroting",
+            "Uitstroomredenen",
+            "Ervaring",
+            "Toelichting"
+        ]
+    );
+    let kern = monitor.worksheet_range("Kerncijfers").expect("sheet");
+    let row = |label: &str| {
+        kern.rows().find(|r| r.get(1).is_some_and(|c| c.to_string() == label)).unwrap_or_else(|| panic!("{label}")).to_vec()
+    };
+    // The fixtures have a handful of clients: a secret for the council.
+    assert_eq!(row("Cliënten met ondersteuning")[2], Data::String(".".into()));
+    let gedeclareerd = read_table(&deployment.config.paths.lake().join("kpi_wmo/periode=2019-Q3"));
+    let euro: f64 = value(&gedeclareerd[0], "gedeclareerd").parse().expect("an amount");
+    assert_eq!(row("Gedeclareerd")[2], Data::Float(euro), "money is exact, as a number");
+
+    let pack = packs(&folder, "xlsx").into_iter().find(|p| p.to_string_lossy().contains("75284015")).expect("pack");
+    let mut pack = workbook(&pack);
+    assert!(pack.sheet_names().contains(&"Opvolging declaraties".to_string()), "{:?}", pack.sheet_names());
+    let kern = pack.worksheet_range("Kerncijfers").expect("sheet");
+    let kpi = read_table(&deployment.config.paths.lake().join("kpi_aanbieder/periode=2019-Q3"));
+    let own = kpi.iter().find(|r| value(r, "aanbieder_agb") == "75284015").expect("kpi row");
+    let clienten: f64 = value(own, "clienten").parse().expect("a count");
+    let cell = kern.rows().find(|r| r[1].to_string() == "Cliënten").expect("Cliënten")[2].clone();
+    assert_eq!(cell, Data::Float(clienten), "packs show exact counts");
+    let tevreden = kern.rows().find(|r| r[1].to_string() == "Tevredenheid").expect("Tevredenheid")[2].clone();
+    assert_eq!(tevreden, Data::String("te weinig waarnemingen".into()), "the fixtures have fewer than 5 respondents");
+}
+
+#[test]
+fn the_rendered_reports_match_their_golden_files() {
+    let deployment = fixture_published();
+    let folder = out(&deployment, "2019-Q3");
+    let monitor = std::fs::read_to_string(folder.join("monitor-sociaal-domein-2019-Q3.html")).expect("monitor");
+    insta::assert_snapshot!("monitor_2019_q3", monitor);
+    let pack = std::fs::read_to_string(folder.join("aanbieders/prestatiedialoog-75284015-2019-Q3.html")).expect("pack");
+    insta::assert_snapshot!("pack_75284015_2019_q3", pack);
+    let index = std::fs::read_to_string(folder.join("index.html")).expect("index");
+    insta::assert_snapshot!("index_2019_q3", index);
+}
+
+#[test]
+fn templates_from_a_folder_change_a_report_without_a_rebuild() {
+    let deployment = fixture_published();
+    let reports = deployment.config.paths.out.parent().expect("root").join("reports");
+    std::fs::create_dir_all(&reports).expect("reports");
+    for (name, text) in wmo_monitor::publish::source::EMBEDDED {
+        std::fs::write(reports.join(name), text).expect("copy");
+    }
+    let pakket = std::fs::read_to_string(reports.join("pakket.html")).expect("pakket");
+    std::fs::write(reports.join("pakket.html"), pakket.replace("In één oogopslag", "Samenvatting voor het gesprek"))
+        .expect("edit");
+    let mut config = deployment.config.clone();
+    config.paths.reports = Some(reports.clone());
+    publish::publish(&config, &fixed("2019-Q3")).expect("publish");
+    let pack = std::fs::read_to_string(out(&deployment, "2019-Q3").join("aanbieders/prestatiedialoog-75284015-2019-Q3.html"))
+        .expect("pack");
+    assert!(pack.contains("Samenvatting voor het gesprek") && !pack.contains("In één oogopslag"));
+
+    // A template that does not parse is named, with its line.
+    std::fs::write(reports.join("monitor.html"), "{% extends \"basis.html\" %}\n{% block inhoud %}{{ rapport.titel }\n").expect("break");
+    let error = publish::publish(&config, &fixed("2019-Q3")).expect_err("a broken template").to_string();
+    assert!(error.contains("monitor.html") && error.contains("line 2"), "{error}");
+    // The published period is still the previous, whole one.
+    assert!(out(&deployment, "2019-Q3").join("monitor-sociaal-domein-2019-Q3.html").exists());
+}
+
+#[test]
+fn every_file_of_reports_is_built_in() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+        .expect("reports/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = wmo_monitor::publish::source::EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded);
+}
+
+#[test]
+fn publishing_a_period_that_was_not_computed_says_what_to_run() {
+    let deployment = fixture_published();
+    let error = publish::publish(&deployment.config, &fixed("2019-Q4")).expect_err("not computed").to_string();
+    assert_eq!(error, "the lake has no figures for 2019-Q4: run `wmo-monitor compute --periode 2019-Q4` first");
+    let error = publish::publish(&deployment.config, &fixed("2019-Q5")).expect_err("no such period").to_string();
+    assert!(error.contains("2019-Q5"), "{error}");
+}
