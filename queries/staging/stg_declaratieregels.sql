@@ -79,7 +79,8 @@ paren as (
     from (select aanbieder_agb, unnest(regels) as later, regels from groepen)
 ),
 dubbel as (
-    select distinct aanbieder_agb, later['ref'] as referentienummer, later['bid'] as bericht_identificatie
+    select distinct aanbieder_agb, later['ref'] as referentienummer, later['bid'] as bericht_identificatie,
+        true as overlapt
     from paren
     where eerder['begin'] <= later['eind']
         and later['begin'] <= eerder['eind']
@@ -92,7 +93,10 @@ select
     g.debet_credit, g.waarschuwing, g.geannuleerd, g.effectief,
     case when g.effectief then g.onrechtmatig_reden is null end as rechtmatig,
     g.onrechtmatig_reden,
-    g.effectief and d.referentienummer is not null as dubbel
+    -- from a flag of the dubbel side, not `d.referentienummer is not null`: with the latter,
+    -- DataFusion 55 answered `not rechtmatig or dubbel` with every effective line
+    -- (tests/indicators/declarations.slt)
+    g.effectief and coalesce(d.overlapt, false) as dubbel
 from dubbel d
 right join getoetst g
     on d.aanbieder_agb = g.aanbieder_agb
