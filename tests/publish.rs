@@ -216,6 +216,11 @@ fn a_pack_names_no_other_provider_and_no_file_holds_a_bsn() {
         }
     }
 
+    // Packs say what to raise in the dialogue: figures outside the middle half of the peers.
+    let texts: Vec<String> = html_packs.iter().map(|p| std::fs::read_to_string(p).expect("pack")).collect();
+    assert!(texts.iter().any(|t| t.contains("<strong>Vraag naar</strong>: ")));
+    assert!(texts.iter().any(|t| t.contains("<strong>Sterk punt</strong>: ")));
+
     let population = Population::new(DEMO_SEED, DEMO_CLIENTS, Tariffs::embedded().expect("tariffs"));
     let bsns: Vec<String> = (0..DEMO_CLIENTS).map(|i| population.bsn(i)).collect();
     let mut files = vec![folder.join("index.html"), folder.join("monitor-sociaal-domein-2019-Q4.html")];

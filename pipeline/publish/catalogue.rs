@@ -27,6 +27,15 @@ pub struct PackFigure {
     pub vergelijk: bool,
     /// The respondents or evaluations a share or mean is over.
     pub basis: Option<String>,
+    /// Which side is good, for the points to raise in the dialogue.
+    pub beter: Option<Richting>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Richting {
+    Hoger,
+    Lager,
 }
 
 /// A figure of the council's monitor: a column of `kpi_wmo`.

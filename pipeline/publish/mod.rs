@@ -125,6 +125,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         aanbieder: None,
         perioden: gegevens.perioden(),
         hoofdstukken: Vec::new(),
+        punten: Vec::new(),
         tabellen: Vec::new(),
     };
 

@@ -21,6 +21,15 @@ pub struct Figuur {
     pub vergelijking_svg: String,
 }
 
+/// A point for the dialogue: where the provider stands out among its peers, or
+/// declaration lines to follow up.
+#[derive(Debug, Clone, Serialize)]
+pub struct Punt {
+    /// `vraag` (ask about it), `sterk` (a strong point) or `opvallend` (neither).
+    pub soort: &'static str,
+    pub tekst: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Hoofdstuk {
     pub titel: String,
@@ -88,6 +97,8 @@ pub struct Rapport {
     /// The periods of the trend, oldest first.
     pub perioden: Vec<String>,
     pub hoofdstukken: Vec<Hoofdstuk>,
+    /// The pack's points for the dialogue (empty in the monitor).
+    pub punten: Vec<Punt>,
     pub tabellen: Vec<Tabel>,
 }
 

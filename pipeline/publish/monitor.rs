@@ -161,7 +161,12 @@ fn products(gegevens: &Gegevens) -> Tabel {
             Kolom::new("Gedeclareerd", Soort::Euro),
         ],
     );
-    for row in &gegevens.arrangementen {
+    // Products nobody had and nothing was declared on (the old model after the
+    // switch, say) would only lengthen the table.
+    let used = |row: &&Row| {
+        row.get("clienten").count().unwrap_or(0) > 0 || row.get("gedeclareerd").number().is_some_and(|d| !d.is_zero())
+    };
+    for row in gegevens.arrangementen.iter().filter(used) {
         tabel.rijen.push(vec![
             Waarde::tekst(row.text("productcode")),
             Waarde::tekst(row.text("omschrijving")),
@@ -177,7 +182,7 @@ fn budget(gegevens: &Gegevens) -> Tabel {
     let mut tabel = Tabel::new(
         "begroting",
         "Begroting",
-        "Uitgaven tegen de begroting: gerealiseerd tot de peildatum, een prognose voor het hele jaar en de besparing die dat betekent, naast de drie besparingsscenario's van het financiële model.",
+        "Uitgaven tegen de begroting: gerealiseerd tot de peildatum, een prognose voor het hele jaar en de besparing die dat betekent tegen het jaar ervoor (negatief: meer uitgegeven), naast de drie besparingsscenario's van het financiële model.",
         vec![
             Kolom::new("Jaar", Soort::Tekst),
             Kolom::new("Begroting", Soort::Euro),

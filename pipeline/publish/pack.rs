@@ -4,11 +4,11 @@
 //! or evaluations follow the pack's disclosure rules; peers appear only as
 //! quartiles.
 
-use super::catalogue::PackFigure;
+use super::catalogue::{PackFigure, Richting};
 use super::charts;
 use super::data::Gegevens;
 use super::disclosure::{Soort, Waarde, pakket};
-use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Rapport, Tabel};
+use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
 use super::rows::Row;
 use std::collections::HashMap;
 
@@ -72,6 +72,7 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         })
         .collect();
 
+    let punten = points(context.figuren, &figuren, current);
     let mut tabellen = vec![trend_table(&figuren, context.perioden), peer_table(&figuren)];
     tabellen.extend(arrangement_tables(gegevens, agb));
     tabellen.push(end_reasons(gegevens, agb));
@@ -83,9 +84,63 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         titel: format!("Prestatiedialoog {naam}"),
         aanbieder: Some(Aanbieder { agb: agb.into(), naam: naam.into() }),
         hoofdstukken: vec![Hoofdstuk { titel: "Kerncijfers".into(), figuren }],
+        punten,
         tabellen,
         ..context.basis.clone()
     }
+}
+
+/// Where the provider lies outside the middle half of its peers, and the
+/// declaration lines to follow up: what a contract manager raises first.
+fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -> Vec<Punt> {
+    let mut punten = Vec::new();
+    for (f, figuur) in catalogue.iter().zip(figuren) {
+        let (Some(k), Some(own)) = (&figuur.vergelijking, figuur.waarde.getal) else { continue };
+        let (Some(p25), Some(p75)) = (k.p25.getal, k.p75.getal) else { continue };
+        let hoger = if own > p75 {
+            true
+        } else if own < p25 {
+            false
+        } else {
+            continue;
+        };
+        let soort = match (f.beter, hoger) {
+            (Some(Richting::Hoger), true) | (Some(Richting::Lager), false) => "sterk",
+            (Some(_), _) => "vraag",
+            (None, _) => "opvallend",
+        };
+        let kant = if hoger { "hoger dan bij driekwart" } else { "lager dan bij driekwart" };
+        punten.push(Punt {
+            soort,
+            tekst: format!(
+                "{}: {}, {kant} van de aanbieders (mediaan {}).",
+                figuur.label, figuur.waarde.tekst, k.mediaan.tekst
+            ),
+        });
+    }
+    if let Some(row) = current {
+        for (regels, bedrag, wat) in [
+            ("onrechtmatig_regels", "onrechtmatig_bedrag", "onrechtmatig"),
+            ("dubbel_regels", "dubbel_bedrag", "dubbel"),
+        ] {
+            let aantal = row.get(regels).count().unwrap_or(0);
+            if aantal > 0 {
+                let euro = pakket::exact(row.get(bedrag).number(), Soort::EuroCent);
+                let regel = if aantal == 1 { "declaratieregel" } else { "declaratieregels" };
+                punten.push(Punt {
+                    soort: "vraag",
+                    tekst: format!("{aantal} {regel} {wat} gedeclareerd, samen {}: zie Opvolging declaraties.", euro.tekst),
+                });
+            }
+        }
+    }
+    // What to ask about first, then what stands out, then the strong points.
+    punten.sort_by_key(|p| match p.soort {
+        "vraag" => 0,
+        "opvallend" => 1,
+        _ => 2,
+    });
+    punten
 }
 
 pub fn trend_table(figuren: &[Figuur], perioden: &[String]) -> Tabel {
