@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Renders published reports to PNG with Debian's headless Chromium, so a person
-# can look at them: the council's monitor and one provider pack of a period.
+# Renders published reports with Debian's headless Chromium, so a person can
+# look at them: the council's monitor and one provider pack of a period, each as
+# a PNG of the screen and as a PDF printed on A4 (the reports' print style).
 #
 #   bash scripts/render-png.sh [out/2019-Q4] [target folder]
 #
@@ -27,5 +28,10 @@ for page in "$monitor" "$pack"; do
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --hide-scrollbars --window-size=820,6000 \
     --screenshot="$target/$name.png" "file://$(realpath "$page")" >/dev/null 2>&1
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --no-pdf-header-footer \
+    --print-to-pdf="$target/$name.pdf" "file://$(realpath "$page")" >/dev/null 2>&1
   echo "$target/$name.png"
+  echo "$target/$name.pdf"
 done
