@@ -120,7 +120,8 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                     compute::compute(&config, &compute::ComputeOptions { show_progress, ..Default::default() })?;
                 print!("{computed}");
                 print!("{}", demo::headline::latest_quarter(&config)?);
-                let published = publish::publish(&config, &publish::PublishOptions { show_progress, ..Default::default() })?;
+                let published =
+                    publish::publish(&config, &publish::PublishOptions { show_progress, ..Default::default() })?;
                 println!("{published}");
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
@@ -133,7 +134,8 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             print!("{summary}");
         }
         Command::Publish { periode } => {
-            let published = publish::publish(&config, &publish::PublishOptions { periode, show_progress, ..Default::default() })?;
+            let published =
+                publish::publish(&config, &publish::PublishOptions { periode, show_progress, ..Default::default() })?;
             println!("{published}");
         }
         Command::Sql { execute, file, format, output, as_of } => {

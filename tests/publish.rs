@@ -177,10 +177,10 @@ fn no_council_cell_reveals_a_count_from_1_to_7() {
             let whole = v.fract() == 0.0;
             assert!(!(whole && (1.0..=7.0).contains(v)), "{sheet}/{header}: {v}");
         }
-        if let Data::String(s) = cell {
-            if let Some(n) = whole_number(s) {
-                assert!(!(1..=7).contains(&n), "{sheet}/{header}: {s}");
-            }
+        if let Data::String(s) = cell
+            && let Some(n) = whole_number(s)
+        {
+            assert!(!(1..=7).contains(&n), "{sheet}/{header}: {s}");
         }
     }
     assert!(cells.iter().any(|(_, _, c)| *c == Data::String(".".into())), "secrets are shown as '.' in XLSX too");
@@ -205,7 +205,11 @@ fn a_pack_names_no_other_provider_and_no_file_holds_a_bsn() {
             .into_iter()
             .map(|(sheet, header, cell)| format!("{sheet} {header} {cell}\n"))
             .collect();
-        assert!(html.contains(own_name.as_str()) && html.contains(&agb), "{} names its own provider", html_path.display());
+        assert!(
+            html.contains(own_name.as_str()) && html.contains(&agb),
+            "{} names its own provider",
+            html_path.display()
+        );
         for (other, name) in providers.iter().filter(|(a, _)| *a != agb) {
             for text in [&html, &xlsx_text] {
                 assert!(!text.contains(other.as_str()), "{} names AGB {other}", html_path.display());
@@ -260,7 +264,7 @@ fn the_workbooks_read_back_with_their_sheets_formats_and_values() {
     );
     let kern = monitor.worksheet_range("Kerncijfers").expect("sheet");
     let row = |label: &str| {
-        kern.rows().find(|r| r.get(1).is_some_and(|c| c.to_string() == label)).unwrap_or_else(|| panic!("{label}")).to_vec()
+        kern.rows().find(|r| r.get(1).is_some_and(|c| *c == label)).unwrap_or_else(|| panic!("{label}")).to_vec()
     };
     // The fixtures have a handful of clients: a secret for the council.
     assert_eq!(row("Cliënten met ondersteuning")[2], Data::String(".".into()));
@@ -275,9 +279,9 @@ fn the_workbooks_read_back_with_their_sheets_formats_and_values() {
     let kpi = read_table(&deployment.config.paths.lake().join("kpi_aanbieder/periode=2019-Q3"));
     let own = kpi.iter().find(|r| value(r, "aanbieder_agb") == "75284015").expect("kpi row");
     let clienten: f64 = value(own, "clienten").parse().expect("a count");
-    let cell = kern.rows().find(|r| r[1].to_string() == "Cliënten").expect("Cliënten")[2].clone();
+    let cell = kern.rows().find(|r| r[1] == "Cliënten").expect("Cliënten")[2].clone();
     assert_eq!(cell, Data::Float(clienten), "packs show exact counts");
-    let tevreden = kern.rows().find(|r| r[1].to_string() == "Tevredenheid").expect("Tevredenheid")[2].clone();
+    let tevreden = kern.rows().find(|r| r[1] == "Tevredenheid").expect("Tevredenheid")[2].clone();
     assert_eq!(tevreden, Data::String("te weinig waarnemingen".into()), "the fixtures have fewer than 5 respondents");
 }
 
@@ -307,12 +311,17 @@ fn templates_from_a_folder_change_a_report_without_a_rebuild() {
     let mut config = deployment.config.clone();
     config.paths.reports = Some(reports.clone());
     publish::publish(&config, &fixed("2019-Q3")).expect("publish");
-    let pack = std::fs::read_to_string(out(&deployment, "2019-Q3").join("aanbieders/prestatiedialoog-75284015-2019-Q3.html"))
-        .expect("pack");
+    let pack =
+        std::fs::read_to_string(out(&deployment, "2019-Q3").join("aanbieders/prestatiedialoog-75284015-2019-Q3.html"))
+            .expect("pack");
     assert!(pack.contains("Samenvatting voor het gesprek") && !pack.contains("In één oogopslag"));
 
     // A template that does not parse is named, with its line.
-    std::fs::write(reports.join("monitor.html"), "{% extends \"basis.html\" %}\n{% block inhoud %}{{ rapport.titel }\n").expect("break");
+    std::fs::write(
+        reports.join("monitor.html"),
+        "{% extends \"basis.html\" %}\n{% block inhoud %}{{ rapport.titel }\n",
+    )
+    .expect("break");
     let error = publish::publish(&config, &fixed("2019-Q3")).expect_err("a broken template").to_string();
     assert!(error.contains("monitor.html") && error.contains("line 2"), "{error}");
     // The published period is still the previous, whole one.

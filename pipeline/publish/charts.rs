@@ -50,7 +50,11 @@ pub fn sparkline(waarden: &[Waarde], titel: &str) -> String {
     let flush = |segment: &mut Vec<(f64, f64)>, svg: &mut String| {
         if segment.len() > 1 {
             let points: Vec<String> = segment.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-            let _ = write!(svg, r#"<polyline fill="none" stroke="{INK}" stroke-width="1.5" points="{}"/>"#, points.join(" "));
+            let _ = write!(
+                svg,
+                r#"<polyline fill="none" stroke="{INK}" stroke-width="1.5" points="{}"/>"#,
+                points.join(" ")
+            );
         }
         segment.clear();
     };
@@ -62,7 +66,12 @@ pub fn sparkline(waarden: &[Waarde], titel: &str) -> String {
     }
     flush(&mut segment, &mut svg);
     if let Some(v) = waarden.last().and_then(number) {
-        let _ = write!(svg, r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{INK}"/>"#, pad + step * (waarden.len() - 1) as f64, y(v));
+        let _ = write!(
+            svg,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{INK}"/>"#,
+            pad + step * (waarden.len() - 1) as f64,
+            y(v)
+        );
     }
     svg.push_str("</svg>");
     svg
@@ -91,7 +100,11 @@ pub fn kwartielen(kwartielen: &Kwartielen, eigen: &Waarde, titel: &str) -> Strin
         );
     }
     if let Some(v) = number(eigen) {
-        let _ = write!(svg, r##"<circle cx="{:.1}" cy="15" r="4.5" fill="#d9480f" stroke="white" stroke-width="1"/>"##, x(v));
+        let _ = write!(
+            svg,
+            r##"<circle cx="{:.1}" cy="15" r="4.5" fill="#d9480f" stroke="white" stroke-width="1"/>"##,
+            x(v)
+        );
     }
     svg.push_str("</svg>");
     svg
@@ -118,7 +131,11 @@ pub fn staven(rijen: &[(String, Waarde)], titel: &str) -> String {
         );
         let length = number(waarde).map_or(0.0, |v| (v - low) / (high - low) * bar_width);
         if length > 0.0 {
-            let _ = write!(svg, r#"<rect x="{label_width}" y="{:.1}" width="{length:.1}" height="14" fill="{INK}"/>"#, top + 2.0);
+            let _ = write!(
+                svg,
+                r#"<rect x="{label_width}" y="{:.1}" width="{length:.1}" height="14" fill="{INK}"/>"#,
+                top + 2.0
+            );
         }
         let _ = write!(
             svg,
@@ -149,7 +166,8 @@ pub fn lijn(waarden: &[Waarde], perioden: &[String], titel: &str) -> String {
     let highest = waarden.iter().filter(|w| number(w).is_some()).max_by(|a, b| a.getal.cmp(&b.getal));
     let lowest = waarden.iter().filter(|w| number(w).is_some()).min_by(|a, b| a.getal.cmp(&b.getal));
     let zero_label = if low == 0.0 { Some("0".to_string()) } else { lowest.map(|w| w.tekst.clone()) };
-    for (v, label) in [(low, zero_label), (high, highest.filter(|w| number(w) == Some(high)).map(|w| w.tekst.clone()))] {
+    for (v, label) in [(low, zero_label), (high, highest.filter(|w| number(w) == Some(high)).map(|w| w.tekst.clone()))]
+    {
         let _ = write!(
             svg,
             r#"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="{LIGHT}" stroke-width="0.5"/>"#,

@@ -15,6 +15,7 @@ mod monitor;
 mod pack;
 mod render;
 pub mod rows;
+mod shells;
 pub mod source;
 mod workbook;
 
@@ -159,7 +160,12 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let monitor = monitor::build(&gegevens, &catalogue.monitor, &basis);
     let name = format!("monitor-sociaal-domein-{periode}");
     write_report(&renderer, &source, &monitor, "monitor.html", &staging, &name)?;
-    entries.push(Entry { titel: monitor.titel.clone(), aanbieder: None, html: format!("{name}.html"), xlsx: format!("{name}.xlsx") });
+    entries.push(Entry {
+        titel: monitor.titel.clone(),
+        aanbieder: None,
+        html: format!("{name}.html"),
+        xlsx: format!("{name}.xlsx"),
+    });
     bar.inc(1);
 
     let context = pack::Context {
@@ -181,23 +187,13 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         });
         bar.inc(1);
     }
-    let index = renderer.render(
-        "index.html",
-        &IndexContext { rapport: &basis, rapporten: &entries },
-        &source,
-    )?;
+    let index = renderer.render("index.html", &IndexContext { rapport: &basis, rapporten: &entries }, &source)?;
     write_file(&staging.join("index.html"), index.as_bytes())?;
     bar.finish_and_clear();
 
     let folder = out.join(&periode);
     swap_in(&staging, &folder)?;
-    Ok(Published {
-        periode,
-        folder,
-        packs: providers.len(),
-        files: entries.len() * 2 + 1,
-        elapsed: started.elapsed(),
-    })
+    Ok(Published { periode, folder, packs: providers.len(), files: entries.len() * 2 + 1, elapsed: started.elapsed() })
 }
 
 fn write_report(

@@ -8,8 +8,8 @@ use super::charts;
 use super::data::Gegevens;
 use super::disclosure::{Soort, Waarde, raad};
 use super::model::{self, Figuur, Hoofdstuk, Kolom, Rapport, Tabel};
-use super::pack::{INTENSITEITEN, MATRIX_ROWS, matrix_shell};
 use super::rows::Row;
+use super::shells::{self, INTENSITEITEN, MATRIX_ROWS, matrix_shell};
 
 /// The CBS groups of kpi_stadsdeel, in the order the monitor shows them.
 const CBS_GROEPEN: [&str; 4] =
@@ -149,18 +149,8 @@ fn matrix(gegevens: &Gegevens) -> Tabel {
 }
 
 fn products(gegevens: &Gegevens) -> Tabel {
-    let mut tabel = Tabel::new(
-        "producten",
-        "Producten",
-        "Cliënten en uitgaven per product, oude (DIAH) en nieuwe (TO) model en maatwerk.",
-        vec![
-            Kolom::new("Productcode", Soort::Tekst),
-            Kolom::new("Omschrijving", Soort::Tekst),
-            Kolom::new("Model", Soort::Tekst),
-            Kolom::new("Cliënten", Soort::Aantal),
-            Kolom::new("Gedeclareerd", Soort::Euro),
-        ],
-    );
+    let mut tabel =
+        shells::products_shell("Cliënten en uitgaven per product, oude (DIAH) en nieuwe (TO) model en maatwerk.");
     // Products nobody had and nothing was declared on (the old model after the
     // switch, say) would only lengthen the table.
     let used = |row: &&Row| {
@@ -170,7 +160,11 @@ fn products(gegevens: &Gegevens) -> Tabel {
         tabel.rijen.push(vec![
             Waarde::tekst(row.text("productcode")),
             Waarde::tekst(row.text("omschrijving")),
-            Waarde::tekst(if row.text("maatwerk") == "ja" { format!("{} maatwerk", row.text("model")) } else { row.text("model") }),
+            Waarde::tekst(if row.text("maatwerk") == "ja" {
+                format!("{} maatwerk", row.text("model"))
+            } else {
+                row.text("model")
+            }),
             raad::aantal(row.get("clienten").count()),
             raad::bedrag(row.get("gedeclareerd").number(), Soort::Euro),
         ]);
@@ -234,16 +228,8 @@ fn end_reasons(gegevens: &Gegevens) -> Tabel {
 }
 
 fn statements(gegevens: &Gegevens) -> Tabel {
-    let mut tabel = Tabel::new(
-        "ervaring",
-        "Ervaring",
+    let mut tabel = shells::statements_shell(
         "De stellingen van het cliëntervaringsonderzoek: welk deel van de cliënten het (helemaal) eens was.",
-        vec![
-            Kolom::new("Vraag", Soort::Tekst),
-            Kolom::new("Stelling", Soort::Tekst),
-            Kolom::new("Antwoorden", Soort::Aantal),
-            Kolom::new("Eens", Soort::Procent),
-        ],
     );
     for row in gegevens.ervaring.iter().filter(|r| r.text("aanbieder_agb") == "alle") {
         tabel.rijen.push(vec![

@@ -10,6 +10,7 @@ use super::data::Gegevens;
 use super::disclosure::{Soort, Waarde, pakket};
 use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
 use super::rows::Row;
+use super::shells::{self, INTENSITEITEN, MATRIX_ROWS, matrix_shell};
 use std::collections::HashMap;
 
 pub struct Context<'a> {
@@ -33,12 +34,8 @@ fn waarde(figuur: &PackFigure, row: Option<&Row>) -> Waarde {
 
 pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
     let gegevens = context.gegevens;
-    let own: HashMap<String, &Row> = gegevens
-        .aanbieders
-        .iter()
-        .filter(|r| r.text("aanbieder_agb") == agb)
-        .map(|r| (r.text("periode"), r))
-        .collect();
+    let own: HashMap<String, &Row> =
+        gegevens.aanbieders.iter().filter(|r| r.text("aanbieder_agb") == agb).map(|r| (r.text("periode"), r)).collect();
     let current = own.get(context.periode).copied();
     let peers: Vec<&Row> = gegevens.aanbieders.iter().filter(|r| r.text("periode") == context.periode).collect();
 
@@ -129,7 +126,10 @@ fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -
                 let regel = if aantal == 1 { "declaratieregel" } else { "declaratieregels" };
                 punten.push(Punt {
                     soort: "vraag",
-                    tekst: format!("{aantal} {regel} {wat} gedeclareerd, samen {}: zie Opvolging declaraties.", euro.tekst),
+                    tekst: format!(
+                        "{aantal} {regel} {wat} gedeclareerd, samen {}: zie Opvolging declaraties.",
+                        euro.tekst
+                    ),
                 });
             }
         }
@@ -147,7 +147,8 @@ pub fn trend_table(figuren: &[Figuur], perioden: &[String]) -> Tabel {
     let mut kolommen = vec![Kolom::new("Indicator", Soort::Tekst)];
     // Right-aligned like the figures below them; each cell carries its own soort.
     kolommen.extend(perioden.iter().map(|p| Kolom::new(p, Soort::Aantal)));
-    let mut tabel = Tabel::new("trend", "Trend", "Elke indicator over de laatste kwartalen, het oudste eerst.", kolommen);
+    let mut tabel =
+        Tabel::new("trend", "Trend", "Elke indicator over de laatste kwartalen, het oudste eerst.", kolommen);
     for figuur in figuren {
         let mut rij = vec![Waarde::tekst(&figuur.label)];
         rij.extend(figuur.trend.iter().cloned());
@@ -190,8 +191,7 @@ fn peer_table(figuren: &[Figuur]) -> Tabel {
 /// The TO matrix (resultaatgebieden and type by intensiteit) and every product
 /// the provider had clients or declarations on.
 fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
-    let products: HashMap<String, &Row> =
-        gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
+    let products: HashMap<String, &Row> = gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
     let own: Vec<&Row> = gegevens.aanbieder_arrangementen.iter().filter(|r| r.text("aanbieder_agb") == agb).collect();
     let matrix_value = |gebieden: &str, soort: &str, intensiteit: &str| -> i64 {
         own.iter()
@@ -207,9 +207,8 @@ fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
             .filter_map(|r| r.get("clienten").count())
             .sum()
     };
-    let mut matrix = matrix_shell(
-        "Cliënten per arrangement in het nieuwe model (TO): resultaatgebieden en type tegen intensiteit.",
-    );
+    let mut matrix =
+        matrix_shell("Cliënten per arrangement in het nieuwe model (TO): resultaatgebieden en type tegen intensiteit.");
     for (gebieden, soort) in MATRIX_ROWS {
         let mut rij = vec![Waarde::tekst(gebieden), Waarde::tekst(soort)];
         for intensiteit in INTENSITEITEN {
@@ -217,18 +216,7 @@ fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
         }
         matrix.rijen.push(rij);
     }
-    let mut producten = Tabel::new(
-        "producten",
-        "Producten",
-        "Elk product waarop u in het kwartaal cliënten had of declareerde.",
-        vec![
-            Kolom::new("Productcode", Soort::Tekst),
-            Kolom::new("Omschrijving", Soort::Tekst),
-            Kolom::new("Model", Soort::Tekst),
-            Kolom::new("Cliënten", Soort::Aantal),
-            Kolom::new("Gedeclareerd", Soort::Euro),
-        ],
-    );
+    let mut producten = shells::products_shell("Elk product waarop u in het kwartaal cliënten had of declareerde.");
     for row in own {
         let product = products.get(&row.text("productcode"));
         producten.rijen.push(vec![
@@ -240,22 +228,6 @@ fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
         ]);
     }
     vec![matrix, producten]
-}
-
-pub const MATRIX_ROWS: [(&str, &str); 6] = [
-    ("1-2", "ondersteunend"),
-    ("1-2", "activerend"),
-    ("3-4", "ondersteunend"),
-    ("3-4", "activerend"),
-    ("5-6", "ondersteunend"),
-    ("5-6", "activerend"),
-];
-pub const INTENSITEITEN: [&str; 3] = ["gemiddeld", "plus", "hoog"];
-
-pub fn matrix_shell(uitleg: &str) -> Tabel {
-    let mut kolommen = vec![Kolom::new("Resultaatgebieden", Soort::Tekst), Kolom::new("Type", Soort::Tekst)];
-    kolommen.extend(INTENSITEITEN.iter().map(|i| Kolom::new(i, Soort::Aantal)));
-    Tabel::new("matrix", "Arrangementen", uitleg, kolommen)
 }
 
 fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
@@ -286,16 +258,8 @@ fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
 }
 
 fn statements(gegevens: &Gegevens, agb: &str) -> Tabel {
-    let mut tabel = Tabel::new(
-        "ervaring",
-        "Ervaring",
+    let mut tabel = shells::statements_shell(
         "De stellingen van het cliëntervaringsonderzoek: hoeveel respondenten antwoordden en welk deel het (helemaal) eens was. Onder 5 antwoorden tonen we geen percentage.",
-        vec![
-            Kolom::new("Vraag", Soort::Tekst),
-            Kolom::new("Stelling", Soort::Tekst),
-            Kolom::new("Antwoorden", Soort::Aantal),
-            Kolom::new("Eens", Soort::Procent),
-        ],
     );
     for row in gegevens.ervaring.iter().filter(|r| r.text("aanbieder_agb") == agb) {
         let antwoorden = row.get("antwoorden").count();

@@ -21,8 +21,7 @@ impl Renderer {
         for (name, _) in super::source::EMBEDDED {
             if name.ends_with(".html") || name.ends_with(".css") {
                 let text = source.require(name)?;
-                env.add_template_owned(name.to_string(), text)
-                    .map_err(|e| template_error(source, name, &e))?;
+                env.add_template_owned(name.to_string(), text).map_err(|e| template_error(source, name, &e))?;
             }
         }
         // Charts are SVG made by `charts`, from published values only.
@@ -32,7 +31,9 @@ impl Renderer {
 
     pub fn render(&self, template: &str, context: &impl Serialize, source: &ReportSource) -> Result<String> {
         let template = self.env.get_template(template).map_err(|e| template_error(source, template, &e))?;
-        template.render(Value::from(minijinja::value::Serde(context))).map_err(|e| template_error(source, template.name(), &e))
+        template
+            .render(Value::from(minijinja::value::Serde(context)))
+            .map_err(|e| template_error(source, template.name(), &e))
     }
 }
 

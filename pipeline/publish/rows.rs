@@ -5,7 +5,9 @@ use crate::error::{Error, Result};
 use crate::sql::queries;
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, UInt64Type};
+use datafusion::arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Float64Type, Int32Type, Int64Type, UInt64Type,
+};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::prelude::SessionContext;
 use rust_decimal::Decimal;
@@ -103,13 +105,15 @@ fn cell(array: &dyn Array, index: usize) -> Result<Cell> {
     Ok(match array.data_type() {
         DataType::Int64 => Cell::Count(array.as_primitive::<Int64Type>().value(index)),
         DataType::Int32 => Cell::Count(i64::from(array.as_primitive::<Int32Type>().value(index))),
-        DataType::UInt64 => Cell::Count(i64::try_from(array.as_primitive::<UInt64Type>().value(index)).unwrap_or(i64::MAX)),
+        DataType::UInt64 => {
+            Cell::Count(i64::try_from(array.as_primitive::<UInt64Type>().value(index)).unwrap_or(i64::MAX))
+        }
         DataType::Decimal128(_, scale) => {
             Cell::Number(decimal(array.as_primitive::<Decimal128Type>().value(index), *scale))
         }
-        DataType::Float64 => Cell::Number(
-            Decimal::try_from(array.as_primitive::<Float64Type>().value(index)).unwrap_or(Decimal::ZERO),
-        ),
+        DataType::Float64 => {
+            Cell::Number(Decimal::try_from(array.as_primitive::<Float64Type>().value(index)).unwrap_or(Decimal::ZERO))
+        }
         DataType::Date32 => match array.as_primitive::<Date32Type>().value_as_date(index) {
             Some(day) => Cell::Date(day),
             None => Cell::Empty,

@@ -43,7 +43,8 @@ impl ReportSource {
     }
 
     pub fn require(&self, name: &str) -> Result<String> {
-        self.read(name)?.ok_or_else(|| Error::Invalid(format!("the report file {name} is missing from {}", self.origin())))
+        self.read(name)?
+            .ok_or_else(|| Error::Invalid(format!("the report file {name} is missing from {}", self.origin())))
     }
 
     pub fn origin(&self) -> String {

@@ -41,9 +41,9 @@ impl Formats {
 }
 
 pub fn write(rapport: &Rapport, path: &Path) -> Result<()> {
-    build(rapport).and_then(|mut workbook| workbook.save(path)).map_err(|e| {
-        Error::Invalid(format!("cannot write the workbook {}: {e}", path.display()))
-    })
+    build(rapport)
+        .and_then(|mut workbook| workbook.save(path))
+        .map_err(|e| Error::Invalid(format!("cannot write the workbook {}: {e}", path.display())))
 }
 
 fn build(rapport: &Rapport) -> Result<Workbook, XlsxError> {
