@@ -168,13 +168,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     });
     bar.inc(1);
 
-    let context = pack::Context {
-        gegevens: &gegevens,
-        figuren: &catalogue.pakket,
-        periode: &periode,
-        perioden: &basis.perioden,
-        basis: &basis,
-    };
+    let context = pack::Context::new(&gegevens, &catalogue.pakket, &periode, &basis.perioden, &basis);
     for (agb, naam) in &providers {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");

@@ -20,6 +20,54 @@ pub struct Context<'a> {
     pub perioden: &'a [String],
     /// Shell of the report: municipality, period, dates.
     pub basis: &'a Rapport,
+    trend: Grouped<'a>,
+    peers: Vec<&'a Row>,
+    arrangementen: Grouped<'a>,
+    uitstroomredenen: Grouped<'a>,
+    ervaring: Grouped<'a>,
+    opvolging: Grouped<'a>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        gegevens: &'a Gegevens,
+        figuren: &'a [PackFigure],
+        periode: &'a str,
+        perioden: &'a [String],
+        basis: &'a Rapport,
+    ) -> Context<'a> {
+        Context {
+            gegevens,
+            figuren,
+            periode,
+            perioden,
+            basis,
+            trend: Grouped::new(&gegevens.aanbieders),
+            peers: gegevens.aanbieders.iter().filter(|r| r.text("periode") == periode).collect(),
+            arrangementen: Grouped::new(&gegevens.aanbieder_arrangementen),
+            uitstroomredenen: Grouped::new(&gegevens.uitstroomredenen),
+            ervaring: Grouped::new(&gegevens.ervaring),
+            opvolging: Grouped::new(&gegevens.opvolging),
+        }
+    }
+}
+
+/// Rows grouped by provider once, so that each pack takes its own without
+/// going through every provider's rows (a national run has thousands of packs).
+struct Grouped<'a>(HashMap<String, Vec<&'a Row>>);
+
+impl<'a> Grouped<'a> {
+    fn new(rows: &'a [Row]) -> Grouped<'a> {
+        let mut groups: HashMap<String, Vec<&'a Row>> = HashMap::new();
+        for row in rows {
+            groups.entry(row.text("aanbieder_agb")).or_default().push(row);
+        }
+        Grouped(groups)
+    }
+
+    fn of(&self, agb: &str) -> &[&'a Row] {
+        self.0.get(agb).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// A figure of a kpi_aanbieder row, with the pack's rule applied.
@@ -33,11 +81,9 @@ fn waarde(figuur: &PackFigure, row: Option<&Row>) -> Waarde {
 }
 
 pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
-    let gegevens = context.gegevens;
-    let own: HashMap<String, &Row> =
-        gegevens.aanbieders.iter().filter(|r| r.text("aanbieder_agb") == agb).map(|r| (r.text("periode"), r)).collect();
+    let own: HashMap<String, &Row> = context.trend.of(agb).iter().map(|r| (r.text("periode"), *r)).collect();
     let current = own.get(context.periode).copied();
-    let peers: Vec<&Row> = gegevens.aanbieders.iter().filter(|r| r.text("periode") == context.periode).collect();
+    let peers = &context.peers;
 
     let figuren: Vec<Figuur> = context
         .figuren
@@ -71,10 +117,10 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
 
     let punten = points(context.figuren, &figuren, current);
     let mut tabellen = vec![trend_table(&figuren, context.perioden), peer_table(&figuren)];
-    tabellen.extend(arrangement_tables(gegevens, agb));
-    tabellen.push(end_reasons(gegevens, agb));
-    tabellen.push(statements(gegevens, agb));
-    tabellen.push(follow_up(gegevens, agb));
+    tabellen.extend(arrangement_tables(context, agb));
+    tabellen.push(end_reasons(context, agb));
+    tabellen.push(statements(context, agb));
+    tabellen.push(follow_up(context, agb));
 
     Rapport {
         soort: "pakket",
@@ -190,9 +236,10 @@ fn peer_table(figuren: &[Figuur]) -> Tabel {
 
 /// The TO matrix (resultaatgebieden and type by intensiteit) and every product
 /// the provider had clients or declarations on.
-fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
-    let products: HashMap<String, &Row> = gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
-    let own: Vec<&Row> = gegevens.aanbieder_arrangementen.iter().filter(|r| r.text("aanbieder_agb") == agb).collect();
+fn arrangement_tables(context: &Context, agb: &str) -> Vec<Tabel> {
+    let products: HashMap<String, &Row> =
+        context.gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
+    let own = context.arrangementen.of(agb);
     let matrix_value = |gebieden: &str, soort: &str, intensiteit: &str| -> i64 {
         own.iter()
             .filter(|r| {
@@ -230,7 +277,7 @@ fn arrangement_tables(gegevens: &Gegevens, agb: &str) -> Vec<Tabel> {
     vec![matrix, producten]
 }
 
-fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
+fn end_reasons(context: &Context, agb: &str) -> Tabel {
     let mut tabel = Tabel::new(
         "uitstroomredenen",
         "Uitstroomredenen",
@@ -243,7 +290,7 @@ fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
     );
     tabel.leeg = "Geen trajecten geëindigd in deze periode.".into();
     let mut bars = Vec::new();
-    for row in gegevens.uitstroomredenen.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+    for row in context.uitstroomredenen.of(agb) {
         let label = model::eindcategorie(&row.text("eindcategorie"));
         let trajecten = pakket::exact(row.get("trajecten").number(), Soort::Aantal);
         bars.push((label.clone(), trajecten.clone()));
@@ -257,11 +304,11 @@ fn end_reasons(gegevens: &Gegevens, agb: &str) -> Tabel {
     tabel
 }
 
-fn statements(gegevens: &Gegevens, agb: &str) -> Tabel {
+fn statements(context: &Context, agb: &str) -> Tabel {
     let mut tabel = shells::statements_shell(
         "De stellingen van het cliëntervaringsonderzoek: hoeveel respondenten antwoordden en welk deel het (helemaal) eens was. Onder 5 antwoorden tonen we geen percentage.",
     );
-    for row in gegevens.ervaring.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+    for row in context.ervaring.of(agb) {
         let antwoorden = row.get("antwoorden").count();
         tabel.rijen.push(vec![
             Waarde::tekst(row.text("vraag")),
@@ -273,7 +320,7 @@ fn statements(gegevens: &Gegevens, agb: &str) -> Tabel {
     tabel
 }
 
-fn follow_up(gegevens: &Gegevens, agb: &str) -> Tabel {
+fn follow_up(context: &Context, agb: &str) -> Tabel {
     let mut tabel = Tabel::new(
         "opvolging",
         "Opvolging declaraties",
@@ -289,7 +336,7 @@ fn follow_up(gegevens: &Gegevens, agb: &str) -> Tabel {
         ],
     );
     tabel.leeg = "Geen declaratieregels om op te volgen: alles klopt met de toewijzingen.".into();
-    for row in gegevens.opvolging.iter().filter(|r| r.text("aanbieder_agb") == agb) {
+    for row in context.opvolging.of(agb) {
         let reden = match row.text("onrechtmatig_reden").as_str() {
             "" => "dubbel gedeclareerd".to_string(),
             code if row.text("dubbel") == "true" => format!("{}; dubbel gedeclareerd", model::onrechtmatig_reden(code)),
