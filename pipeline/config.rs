@@ -26,6 +26,11 @@ archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweig
 [ingest]
 batch_megabytes = 64       # input committed to the lake at once
 
+[deliver]
+afzender = "wmo-monitor@zwolle.example"   # the From address of every mail
+raad = ["raad@zwolle.example"]            # who receives the Monitor Sociaal Domein
+toegestane_domeinen = ["zwolle.example"]  # mail goes only to addresses in these domains
+
 [query]
 memory_megabytes = 3072    # memory compute and sql may hold; beyond it they spill to disk
 timeout_seconds = 300      # an analyst's statement is stopped after this long
@@ -44,6 +49,7 @@ pub struct Config {
     pub batch_bytes: u64,
     pub query_memory_bytes: usize,
     pub query_timeout: std::time::Duration,
+    pub deliver: Deliver,
     /// Where the configuration came from, for messages.
     pub origin: String,
 }
@@ -67,6 +73,17 @@ impl Paths {
     }
 }
 
+/// Who receives the reports, and from whom.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deliver {
+    pub afzender: String,
+    #[serde(default)]
+    pub raad: Vec<String>,
+    #[serde(default)]
+    pub toegestane_domeinen: Vec<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
@@ -75,6 +92,7 @@ struct ConfigFile {
     pseudonym_key_file: Option<PathBuf>,
     ingest: Option<IngestFile>,
     query: Option<QueryFile>,
+    deliver: Option<Deliver>,
 }
 
 #[derive(Deserialize, Default)]
@@ -160,6 +178,7 @@ impl Config {
             batch_bytes: batch_megabytes * 1024 * 1024,
             query_memory_bytes: usize::try_from(memory_megabytes * 1024 * 1024).unwrap_or(usize::MAX),
             query_timeout: std::time::Duration::from_secs(timeout_seconds),
+            deliver: file.deliver.or(defaults.deliver).unwrap_or_default(),
             origin: origin.to_string(),
         })
     }

@@ -5,6 +5,7 @@
 
 pub mod compute;
 pub mod config;
+pub mod deliver;
 pub mod demo;
 pub mod dutch;
 pub mod error;

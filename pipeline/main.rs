@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wmo_monitor::sql::analyst::{self, AnalystOptions};
 use wmo_monitor::sql::output::Format;
-use wmo_monitor::{Config, compute, demo, ingest, publish};
+use wmo_monitor::{Config, compute, deliver, demo, ingest, publish};
 
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
@@ -57,6 +57,18 @@ enum Command {
         /// A quarter (2019-Q4) or half-year (2019-H2); default: the latest quarter computed.
         #[arg(long)]
         periode: Option<String>,
+    },
+    /// Mail a published period: each contract manager the packs of their providers, the council the monitor (default: .eml files in out/outbox/).
+    Deliver {
+        /// The published period (2019-Q4); default: the latest in out/.
+        #[arg(long)]
+        periode: Option<String>,
+        /// Write the mails to out/outbox/proef/ and record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send a re-published report again to those who had an earlier version.
+        #[arg(long)]
+        resend: bool,
     },
     /// Read-only SQL over the lake's tables, the staging views and the kpi tables.
     Sql {
@@ -123,6 +135,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 let published =
                     publish::publish(&config, &publish::PublishOptions { show_progress, ..Default::default() })?;
                 println!("{published}");
+                print!("{}", deliver::deliver(&config, &deliver::DeliverOptions::default())?);
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
                     config.paths.lake().display()
@@ -137,6 +150,9 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             let published =
                 publish::publish(&config, &publish::PublishOptions { periode, show_progress, ..Default::default() })?;
             println!("{published}");
+        }
+        Command::Deliver { periode, dry_run, resend } => {
+            print!("{}", deliver::deliver(&config, &deliver::DeliverOptions { periode, dry_run, resend })?);
         }
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;

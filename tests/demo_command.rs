@@ -98,6 +98,14 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
     assert!(stdout.contains("Published 2019-Q4"), "{stdout}");
     assert!(stdout.contains("out/2019-Q4/index.html"), "{stdout}");
     assert!(dir.path().join("out/2019-Q4/monitor-sociaal-domein-2019-Q4.xlsx").exists());
+    // ... and writes its mails to the outbox: the contract managers' and the council's.
+    assert!(stdout.contains("Delivered 2019-Q4: "), "{stdout}");
+    let outbox: Vec<String> = std::fs::read_dir(dir.path().join("out/outbox/2019-Q4"))
+        .expect("outbox")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(outbox.iter().any(|n| n.starts_with("monitor-raad@zwolle.example-")), "{outbox:?}");
+    assert!(outbox.iter().filter(|n| n.starts_with("prestatiedialoog-")).count() > 5, "{outbox:?}");
 
     // The contract outside checks rely on: CSV with a header on stdout, nothing else there.
     std::fs::write(dir.path().join("wmo.toml"), "gemeente = \"0193\"\n").expect("config");

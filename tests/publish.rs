@@ -349,3 +349,111 @@ fn publishing_a_period_that_was_not_computed_says_what_to_run() {
     let error = publish::publish(&deployment.config, &fixed("2019-Q5")).expect_err("no such period").to_string();
     assert!(error.contains("2019-Q5"), "{error}");
 }
+
+mod deliver {
+    //! `deliver`: the mails of a published period, into the outbox, exactly once.
+
+    use super::{fixed, fixture_published, out};
+    use crate::support::read_table;
+    use mailparse::MailHeaderMap;
+    use std::path::{Path, PathBuf};
+    use wmo_monitor::deliver::{self, DeliverOptions};
+    use wmo_monitor::publish;
+
+    fn emls(folder: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map(|entries| entries.map(|e| e.expect("entry").path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        files
+    }
+
+    /// (To, Subject, [(attachment name, bytes)]) of a mail file, parsed as a mail client would.
+    fn parse(path: &Path) -> (String, String, Vec<(String, Vec<u8>)>) {
+        let bytes = std::fs::read(path).expect("eml");
+        let mail = mailparse::parse_mail(&bytes).expect("valid MIME");
+        let header = |name: &str| mail.headers.get_first_value(name).unwrap_or_else(|| panic!("{name}"));
+        let mut attachments = Vec::new();
+        for part in mail.parts() {
+            let disposition = part.get_content_disposition();
+            if let Some(name) = disposition.params.get("filename") {
+                attachments.push((name.clone(), part.get_body_raw().expect("attachment body")));
+            }
+        }
+        let alternatives = mail.subparts.first().map(|p| p.ctype.mimetype.clone());
+        assert_eq!(alternatives.as_deref(), Some("multipart/alternative"), "plain text and HTML first");
+        (header("To"), header("Subject"), attachments)
+    }
+
+    #[test]
+    fn each_contract_manager_and_the_council_get_one_mail_with_the_reports_as_published() {
+        let deployment = fixture_published();
+        let done = deliver::deliver(&deployment.config, &DeliverOptions::default()).expect("deliver");
+        assert_eq!(done.mails, 2, "{done}");
+        let reports = out(&deployment, "2019-Q3");
+        let outbox = deployment.config.paths.out.join("outbox/2019-Q3");
+        let mails: Vec<_> = emls(&outbox).iter().map(|p| parse(p)).collect();
+        assert_eq!(mails.len(), 2);
+        let (to, subject, attachments) =
+            mails.iter().find(|m| m.0 == "cm.015@zwolle.example").expect("the contract manager of 75284015");
+        assert_eq!(subject, "Prestatiedialoog 3e kwartaal 2019: Coöperatie Wijkkracht", "{to}");
+        let names: Vec<&str> = attachments.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["prestatiedialoog-75284015-2019-Q3.html", "prestatiedialoog-75284015-2019-Q3.xlsx"]);
+        for (name, bytes) in attachments {
+            assert_eq!(bytes, &std::fs::read(reports.join("aanbieders").join(name)).expect("report"), "{name}");
+        }
+        let (_, subject, attachments) = mails.iter().find(|m| m.0 == "raad@zwolle.example").expect("the council");
+        assert_eq!(subject, "Monitor Sociaal Domein Wmo, 3e kwartaal 2019");
+        for (name, bytes) in attachments {
+            assert_eq!(bytes, &std::fs::read(reports.join(name)).expect("report"), "{name}");
+        }
+
+        // The ledger makes it once: a second run sends nothing.
+        let again = deliver::deliver(&deployment.config, &DeliverOptions::default()).expect("deliver");
+        assert_eq!((again.mails, again.al_verzonden), (0, 2), "{again}");
+        assert_eq!(emls(&outbox).len(), 2);
+        assert_eq!(read_table(&deployment.config.paths.lake().join("verzendingen")).len(), 2);
+
+        // A re-published report (another version) goes out again only with --resend.
+        let reports_folder = deployment.config.paths.out.parent().expect("root").join("reports");
+        std::fs::create_dir_all(&reports_folder).expect("reports");
+        for (name, text) in wmo_monitor::publish::source::EMBEDDED {
+            std::fs::write(reports_folder.join(name), text.replace("In één oogopslag", "Kort")).expect("copy");
+        }
+        let mut config = deployment.config.clone();
+        config.paths.reports = Some(reports_folder);
+        publish::publish(&config, &fixed("2019-Q3")).expect("publish again");
+        let waiting = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
+        assert_eq!(waiting.mails, 0, "{waiting}");
+        assert_eq!(waiting.nieuwere_versie, ["cm.015@zwolle.example"], "only the pack changed");
+        let resent =
+            deliver::deliver(&config, &DeliverOptions { resend: true, ..Default::default() }).expect("deliver");
+        assert_eq!(resent.mails, 1, "{resent}");
+        assert_eq!(emls(&outbox).len(), 3);
+    }
+
+    #[test]
+    fn addresses_outside_the_allowed_domains_are_refused_and_a_dry_run_records_nothing() {
+        let deployment = fixture_published();
+        let mut config = deployment.config.clone();
+        config.deliver.raad = vec!["raad@zwolle.example".into(), "pers@krant.example".into()];
+        let dry = deliver::deliver(&config, &DeliverOptions { dry_run: true, ..Default::default() }).expect("dry run");
+        assert_eq!(dry.geweigerd, ["pers@krant.example"], "{dry}");
+        assert_eq!(dry.mails, 2);
+        let proef = emls(&deployment.config.paths.out.join("outbox/proef/2019-Q3"));
+        assert_eq!(proef.len(), 2);
+        for path in &proef {
+            let (to, _, attachments) = parse(path);
+            assert!(!to.contains("krant.example"), "{to}");
+            assert_eq!(attachments.len(), 2);
+        }
+        assert!(!deployment.config.paths.lake().join("verzendingen").exists(), "a dry run records nothing");
+        assert!(emls(&deployment.config.paths.out.join("outbox/2019-Q3")).is_empty());
+
+        config.deliver.toegestane_domeinen = vec!["elders.example".into()];
+        let none = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
+        assert_eq!(none.mails, 0);
+        assert_eq!(none.geweigerd.len(), 3, "{none}");
+    }
+}

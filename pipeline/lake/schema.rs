@@ -278,6 +278,20 @@ pub static BEREKENINGEN: TableDef = TableDef {
     ],
 };
 
+pub static VERZENDINGEN: TableDef = TableDef {
+    name: "verzendingen",
+    doc: "the delivery ledger: one row per report mailed to one recipient, so that each goes out once",
+    columns: &[
+        req("periode", Text, "the period of the reports"),
+        req("rapport", Text, "prestatiedialoog (the packs of a contract manager's providers) or monitor"),
+        req("ontvanger", Text, "the mail address it went to"),
+        req("versie", Text, "SHA-256 (first 16 hex digits) of the attachments: a re-published report has another"),
+        req("kanaal", Text, "outbox (an .eml file) or smtp"),
+        req("bericht", Text, "the .eml file, or the SMTP server's answer"),
+        req("verzonden", Timestamp, "when it went out"),
+    ],
+};
+
 pub static QUARANTAINE: TableDef = TableDef {
     name: "quarantaine",
     doc: "one row per rejected record or file, with the rule it broke",

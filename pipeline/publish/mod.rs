@@ -17,6 +17,7 @@ mod render;
 pub mod rows;
 mod shells;
 pub mod source;
+pub mod summary;
 mod workbook;
 
 pub use source::ReportSource;
@@ -160,6 +161,14 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let monitor = monitor::build(&gegevens, &catalogue.monitor, &basis);
     let name = format!("monitor-sociaal-domein-{periode}");
     write_report(&renderer, &source, &monitor, "monitor.html", &staging, &name)?;
+    let mut samenvatting = summary::Samenvatting {
+        gemeente: config.gemeente.clone(),
+        periode: periode.clone(),
+        periode_naam: basis.periode_naam.clone(),
+        peildatum: basis.peildatum.clone(),
+        monitor: summary::RapportSamenvatting::of(&monitor, vec![format!("{name}.html"), format!("{name}.xlsx")]),
+        pakketten: Vec::new(),
+    };
     entries.push(Entry {
         titel: monitor.titel.clone(),
         aanbieder: None,
@@ -173,6 +182,9 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");
         write_report(&renderer, &source, &rapport, "pakket.html", &staging, &name)?;
+        samenvatting
+            .pakketten
+            .push(summary::RapportSamenvatting::of(&rapport, vec![format!("{name}.html"), format!("{name}.xlsx")]));
         entries.push(Entry {
             titel: rapport.titel.clone(),
             aanbieder: Some(agb.clone()),
@@ -183,11 +195,12 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     }
     let index = renderer.render("index.html", &IndexContext { rapport: &basis, rapporten: &entries }, &source)?;
     write_file(&staging.join("index.html"), index.as_bytes())?;
+    samenvatting.write(&staging)?;
     bar.finish_and_clear();
 
     let folder = out.join(&periode);
     swap_in(&staging, &folder)?;
-    Ok(Published { periode, folder, packs: providers.len(), files: entries.len() * 2 + 1, elapsed: started.elapsed() })
+    Ok(Published { periode, folder, packs: providers.len(), files: entries.len() * 2 + 2, elapsed: started.elapsed() })
 }
 
 fn write_report(

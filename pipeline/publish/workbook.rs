@@ -49,7 +49,13 @@ pub fn write(rapport: &Rapport, path: &Path) -> Result<()> {
 fn build(rapport: &Rapport) -> Result<Workbook, XlsxError> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
-    workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(&rapport.titel).set_author("wmo-monitor"));
+    // Dated by the peildatum, not the clock: the same figures give the same bytes,
+    // so deliver sees a re-published but unchanged workbook as the same version.
+    let mut properties = rust_xlsxwriter::DocProperties::new().set_title(&rapport.titel).set_author("wmo-monitor");
+    if let Ok(peildatum) = chrono::NaiveDate::parse_from_str(&rapport.peildatum, "%Y-%m-%d") {
+        properties = properties.set_creation_datetime(&peildatum);
+    }
+    workbook.set_properties(&properties);
 
     let mut kerncijfers = Tabel::new(
         "kerncijfers",

@@ -37,7 +37,9 @@ pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake) -> 
         register_materialised(ctx, lake, name, key).await?;
     }
     let runs = &crate::lake::schema::BEREKENINGEN;
-    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::compute::store::run_parts(lake)?)
+    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::compute::store::run_parts(lake)?)?;
+    let ledger = &crate::lake::schema::VERZENDINGEN;
+    register_parts(ctx, ledger.name, ledger.arrow_schema(), &crate::deliver::ledger::parts(lake)?)
 }
 
 /// Registers every lake table under its own name.

@@ -1,0 +1,220 @@
+//! `wmo-monitor deliver`: mails a published period. One mail per contract
+//! manager (from `aanbieders.csv`) with the packs of their providers, one to the
+//! council with the monitor. Without SMTP configured, which is the embedded
+//! default, each mail is written as an `.eml` file to `out/outbox/<periode>/`.
+//! The ledger (`verzendingen`) makes it exactly once per period, recipient and
+//! report version: a re-run sends nothing new, and a re-published report goes
+//! out again only with `--resend`. Addresses outside the allowed domains are
+//! refused; the others are still sent.
+
+pub mod ledger;
+pub mod mail;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+use crate::publish::summary::{self, RapportSamenvatting, Samenvatting};
+use crate::sql::{analyst, session};
+use ledger::{Ledger, Verzending};
+use mail::Mail;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default)]
+pub struct DeliverOptions {
+    /// The published period; default: the latest in `out/`.
+    pub periode: Option<String>,
+    /// Write the mails to `out/outbox/proef/` and record nothing.
+    pub dry_run: bool,
+    /// Send a re-published report again to those who had an earlier version.
+    pub resend: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Delivered {
+    pub periode: String,
+    pub folder: PathBuf,
+    pub dry_run: bool,
+    /// Mails written or sent now.
+    pub mails: usize,
+    /// Recipient and report already sent in this version.
+    pub al_verzonden: usize,
+    /// Recipients who had an earlier version (sent again only with --resend).
+    pub nieuwere_versie: Vec<String>,
+    /// Addresses outside the allowed domains, with the report.
+    pub geweigerd: Vec<String>,
+    /// Providers with a pack but no contract manager's address.
+    pub zonder_contractmanager: Vec<String>,
+}
+
+impl fmt::Display for Delivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wat = if self.dry_run { "Dry run of" } else { "Delivered" };
+        writeln!(f, "{wat} {}: {} mails written to {}.", self.periode, self.mails, self.folder.display())?;
+        if self.al_verzonden > 0 {
+            writeln!(f, "  {} already sent in this version: not sent again.", self.al_verzonden)?;
+        }
+        if !self.nieuwere_versie.is_empty() {
+            writeln!(
+                f,
+                "  {} had an earlier version of their report; send the new one with --resend: {}",
+                self.nieuwere_versie.len(),
+                self.nieuwere_versie.join(", ")
+            )?;
+        }
+        if !self.geweigerd.is_empty() {
+            writeln!(f, "  refused, outside the allowed domains: {}", self.geweigerd.join(", "))?;
+        }
+        if !self.zonder_contractmanager.is_empty() {
+            writeln!(f, "  no contract manager in aanbieders.csv for: {}", self.zonder_contractmanager.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
+    let settings = &config.deliver;
+    if settings.toegestane_domeinen.is_empty() {
+        return Err(Error::Invalid(
+            "deliver.toegestane_domeinen is empty in the configuration: name the domains mail may go to".into(),
+        ));
+    }
+    let out = &config.paths.out;
+    let periode = match &options.periode {
+        Some(p) => crate::compute::period::parse(p)?,
+        None => latest_published(out)?,
+    };
+    let reports = out.join(&periode);
+    let samenvatting = Samenvatting::read(&reports)?;
+    let managers = contract_managers(config)?;
+    let lake = Lake::open(&config.paths.lake())?;
+    let _lock = lake.lock()?;
+    let mut ledger = Ledger::open(&lake)?;
+
+    let outbox = if options.dry_run { out.join("outbox").join("proef") } else { out.join("outbox") }.join(&periode);
+    std::fs::create_dir_all(&outbox).map_err(Error::io("cannot create", &outbox))?;
+    let mut delivered =
+        Delivered { periode: periode.clone(), folder: outbox.clone(), dry_run: options.dry_run, ..Default::default() };
+
+    // The packs per contract manager, in address order.
+    let mut per_manager: BTreeMap<String, Vec<&RapportSamenvatting>> = BTreeMap::new();
+    for pack in &samenvatting.pakketten {
+        match managers.get(&pack.aanbieder_agb) {
+            Some(address) => per_manager.entry(address.clone()).or_default().push(pack),
+            None => {
+                delivered.zonder_contractmanager.push(format!("{} (AGB {})", pack.aanbieder_naam, pack.aanbieder_agb))
+            }
+        }
+    }
+    // Every mail to make: its recipients and what it carries.
+    let mut jobs: Vec<(Vec<String>, Inhoud)> =
+        per_manager.into_iter().map(|(address, packs)| (vec![address], Inhoud::Pakketten(packs))).collect();
+    if !settings.raad.is_empty() {
+        jobs.push((settings.raad.clone(), Inhoud::Monitor));
+    }
+    let make = |inhoud: &Inhoud, to: &[String]| match inhoud {
+        Inhoud::Pakketten(packs) => mail::contract_manager(&reports, &samenvatting, &settings.afzender, &to[0], packs),
+        Inhoud::Monitor => mail::council(&reports, &samenvatting, &settings.afzender, to),
+    };
+
+    for (recipients, inhoud) in &jobs {
+        let (allowed, refused): (Vec<String>, Vec<String>) =
+            recipients.iter().cloned().partition(|r| allowed_domain(r, &settings.toegestane_domeinen));
+        delivered.geweigerd.extend(refused);
+        if allowed.is_empty() {
+            continue;
+        }
+        let first = make(inhoud, &allowed)?;
+        let mut due = Vec::new();
+        for recipient in &allowed {
+            let versions = ledger.versions(&periode, first.rapport, recipient);
+            if versions.contains(&first.versie.as_str()) {
+                delivered.al_verzonden += 1;
+            } else if !versions.is_empty() && !options.resend {
+                delivered.nieuwere_versie.push(recipient.clone());
+            } else {
+                due.push(recipient.clone());
+            }
+        }
+        if due.is_empty() {
+            continue;
+        }
+        let mail = if due == allowed { first } else { make(inhoud, &due)? };
+        let file = write_eml(&outbox, &mail, &due)?;
+        delivered.mails += 1;
+        if !options.dry_run {
+            let bericht = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let rows: Vec<Verzending> = due
+                .iter()
+                .map(|ontvanger| Verzending {
+                    periode: periode.clone(),
+                    rapport: mail.rapport.to_string(),
+                    ontvanger: ontvanger.clone(),
+                    versie: mail.versie.clone(),
+                    kanaal: "outbox".into(),
+                    bericht: bericht.clone(),
+                })
+                .collect();
+            ledger.record(&rows)?;
+        }
+    }
+    Ok(delivered)
+}
+
+/// What a mail carries.
+enum Inhoud<'a> {
+    /// The packs of one contract manager's providers.
+    Pakketten(Vec<&'a RapportSamenvatting>),
+    /// The council's monitor.
+    Monitor,
+}
+
+fn allowed_domain(address: &str, domains: &[String]) -> bool {
+    address.rsplit_once('@').is_some_and(|(_, domain)| domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
+}
+
+/// Writes the mail aside and renames it into the outbox: no half mail there.
+fn write_eml(outbox: &Path, mail: &Mail, to: &[String]) -> Result<PathBuf> {
+    let who = if to.len() == 1 { to[0].clone() } else { format!("{}-ontvangers", to.len()) };
+    let name: String = format!("{}-{}-{}.eml", mail.rapport, who, mail.versie)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "@.-_".contains(c) { c } else { '_' })
+        .collect();
+    let path = outbox.join(&name);
+    let aside = outbox.join(format!(".{name}"));
+    std::fs::write(&aside, mail.message.formatted()).map_err(Error::io("cannot write the mail", &aside))?;
+    std::fs::rename(&aside, &path).map_err(Error::io("cannot put the mail in", &path))?;
+    Ok(path)
+}
+
+/// The latest period folder of `out/` with published reports.
+fn latest_published(out: &Path) -> Result<String> {
+    let mut periods: Vec<String> = std::fs::read_dir(out)
+        .map_err(Error::io("cannot list the reports in", out))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join(summary::FILE).exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| crate::compute::period::parse(name).is_ok() && name.contains("-Q"))
+        .collect();
+    periods.sort();
+    periods.pop().ok_or_else(|| {
+        Error::Invalid(format!("{} holds no published quarter: run `wmo-monitor publish` first", out.display()))
+    })
+}
+
+/// Each provider's contract manager, from the current aanbieders.csv.
+fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
+    let runtime = session::runtime()?;
+    let rows = runtime.block_on(async {
+        let ctx = analyst::open(config, None, &config.query_limits()).await?;
+        crate::publish::rows::query(
+            &ctx,
+            "select aanbieder_agb, lower(trim(contractmanager_email)) as adres from stg_aanbieders \
+             where contractmanager_email is not null and trim(contractmanager_email) <> ''",
+            "the contract managers (aanbieders.csv)",
+        )
+        .await
+    })?;
+    Ok(rows.iter().map(|r| (r.text("aanbieder_agb"), r.text("adres"))).collect())
+}
