@@ -55,8 +55,9 @@ impl std::fmt::Display for ComputeSummary {
             self.seconds,
             self.run_id
         )?;
+        let width = self.rows.iter().map(|(table, _)| table.len()).max().unwrap_or(0);
         for (table, rows) in &self.rows {
-            writeln!(f, "  {table:<20} {rows:>8} rows")?;
+            writeln!(f, "  {table:<width$} {rows:>8} rows")?;
         }
         if self.recovered.0 + self.recovered.1 > 0 {
             writeln!(
