@@ -173,7 +173,8 @@ fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -
                 punten.push(Punt {
                     soort: "vraag",
                     tekst: format!(
-                        "{aantal} {regel} {wat} gedeclareerd, samen {}: zie Opvolging declaraties.",
+                        "{} {regel} {wat} gedeclareerd, samen {}: zie Opvolging declaraties.",
+                        pakket::exact(Some(aantal.into()), Soort::Aantal).tekst,
                         euro.tekst
                     ),
                 });
