@@ -4,6 +4,7 @@
 //! HTML alternatives).
 
 use crate::error::{Error, Result};
+use crate::publish::charts::escape;
 use crate::publish::summary::{RapportSamenvatting, Samenvatting};
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -26,10 +27,6 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 fn mailbox(address: &str) -> Result<Mailbox> {
     address.parse().map_err(|e| Error::Invalid(format!("{address:?} is not a mail address: {e}")))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// The attachments of some reports, and the version they make together.

@@ -15,7 +15,8 @@ fn number(waarde: &Waarde) -> Option<f64> {
     waarde.getal.and_then(|d| d.to_f64())
 }
 
-fn escape(text: &str) -> String {
+/// Text for HTML (element content or an attribute value).
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -55,7 +55,7 @@ pub fn build(gegevens: &Gegevens, figuren: &[MonitorFigure], basis: &Rapport) ->
         }
     }
     let alle: Vec<Figuur> = hoofdstukken.iter().flat_map(|h| h.figuren.clone()).collect();
-    let mut trend = super::pack::trend_table(&alle, &basis.perioden);
+    let mut trend = shells::trend_table(&alle, &basis.perioden);
     if let Some(clienten) = alle.iter().find(|f| f.kolom == "clienten") {
         trend.grafiek = charts::lijn(&clienten.trend, &basis.perioden, "Cliënten met ondersteuning per kwartaal");
     }
@@ -132,13 +132,7 @@ fn matrix(gegevens: &Gegevens) -> Tabel {
             let clienten: i64 = gegevens
                 .arrangementen
                 .iter()
-                .filter(|p| {
-                    p.text("model") == "TO"
-                        && p.text("maatwerk") != "ja"
-                        && p.text("resultaatgebieden") == gebieden
-                        && p.text("type") == soort
-                        && p.text("intensiteit") == intensiteit
-                })
+                .filter(|p| shells::in_cell(p, gebieden, soort, intensiteit))
                 .filter_map(|p| p.get("clienten").count())
                 .sum();
             rij.push(raad::aantal(Some(clienten)));

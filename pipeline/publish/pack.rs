@@ -116,7 +116,7 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         .collect();
 
     let punten = points(context.figuren, &figuren, current);
-    let mut tabellen = vec![trend_table(&figuren, context.perioden), peer_table(&figuren)];
+    let mut tabellen = vec![shells::trend_table(&figuren, context.perioden), peer_table(&figuren)];
     tabellen.extend(arrangement_tables(context, agb));
     tabellen.push(end_reasons(context, agb));
     tabellen.push(statements(context, agb));
@@ -190,20 +190,6 @@ fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -
     punten
 }
 
-pub fn trend_table(figuren: &[Figuur], perioden: &[String]) -> Tabel {
-    let mut kolommen = vec![Kolom::new("Indicator", Soort::Tekst)];
-    // Right-aligned like the figures below them; each cell carries its own soort.
-    kolommen.extend(perioden.iter().map(|p| Kolom::new(p, Soort::Aantal)));
-    let mut tabel =
-        Tabel::new("trend", "Trend", "Elke indicator over de laatste kwartalen, het oudste eerst.", kolommen);
-    for figuur in figuren {
-        let mut rij = vec![Waarde::tekst(&figuur.label)];
-        rij.extend(figuur.trend.iter().cloned());
-        tabel.rijen.push(rij);
-    }
-    tabel
-}
-
 fn peer_table(figuren: &[Figuur]) -> Tabel {
     let mut tabel = Tabel::new(
         "vergelijking",
@@ -244,13 +230,7 @@ fn arrangement_tables(context: &Context, agb: &str) -> Vec<Tabel> {
     let matrix_value = |gebieden: &str, soort: &str, intensiteit: &str| -> i64 {
         own.iter()
             .filter(|r| {
-                products.get(&r.text("productcode")).is_some_and(|p| {
-                    p.text("model") == "TO"
-                        && p.text("maatwerk") != "ja"
-                        && p.text("resultaatgebieden") == gebieden
-                        && p.text("type") == soort
-                        && p.text("intensiteit") == intensiteit
-                })
+                products.get(&r.text("productcode")).is_some_and(|p| shells::in_cell(p, gebieden, soort, intensiteit))
             })
             .filter_map(|r| r.get("clienten").count())
             .sum()

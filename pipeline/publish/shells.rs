@@ -1,8 +1,9 @@
-//! Table layouts the pack and the monitor share; each fills them under its own
-//! disclosure rule.
+//! Table layouts the pack and the monitor share (each fills them under its own
+//! disclosure rule), and which product is which TO matrix cell.
 
-use super::disclosure::Soort;
-use super::model::{Kolom, Tabel};
+use super::disclosure::{Soort, Waarde};
+use super::model::{Figuur, Kolom, Tabel};
+use super::rows::Row;
 
 pub const MATRIX_ROWS: [(&str, &str); 6] = [
     ("1-2", "ondersteunend"),
@@ -47,4 +48,29 @@ pub fn statements_shell(uitleg: &str) -> Tabel {
             Kolom::new("Eens", Soort::Procent),
         ],
     )
+}
+
+/// Every figure of a report over the trend periods, oldest first.
+pub fn trend_table(figuren: &[Figuur], perioden: &[String]) -> Tabel {
+    let mut kolommen = vec![Kolom::new("Indicator", Soort::Tekst)];
+    // Right-aligned like the figures below them; each cell carries its own soort.
+    kolommen.extend(perioden.iter().map(|p| Kolom::new(p, Soort::Aantal)));
+    let mut tabel =
+        Tabel::new("trend", "Trend", "Elke indicator over de laatste kwartalen, het oudste eerst.", kolommen);
+    for figuur in figuren {
+        let mut rij = vec![Waarde::tekst(&figuur.label)];
+        rij.extend(figuur.trend.iter().cloned());
+        tabel.rijen.push(rij);
+    }
+    tabel
+}
+
+/// Whether a product (a kpi_arrangement row) is the TO matrix cell of these
+/// result areas, type and intensity; TO maatwerk stands outside the matrix.
+pub fn in_cell(product: &Row, gebieden: &str, soort: &str, intensiteit: &str) -> bool {
+    product.text("model") == "TO"
+        && product.text("maatwerk") != "ja"
+        && product.text("resultaatgebieden") == gebieden
+        && product.text("type") == soort
+        && product.text("intensiteit") == intensiteit
 }
