@@ -30,6 +30,16 @@ batch_megabytes = 64       # input committed to the lake at once
 afzender = "wmo-monitor@zwolle.example"   # the From address of every mail
 raad = ["raad@zwolle.example"]            # who receives the Monitor Sociaal Domein
 toegestane_domeinen = ["zwolle.example"]  # mail goes only to addresses in these domains
+# Without [deliver.smtp], mails are written as .eml files to out/outbox/.
+# [deliver.smtp]
+# host = "smtp.zwolle.example"
+# port = 587                # default: 587 for starttls, 465 for tls, 25 for none
+# security = "starttls"     # starttls | tls (implicit, port 465) | none (only to loopback)
+# username = "wmo-monitor"  # the password comes from WMO_MONITOR_SMTP_PASSWORD or password_file
+# password_file = "/etc/wmo-monitor/smtp-password"
+# ca_file = "/etc/wmo-monitor/smtp-ca.pem"  # a root certificate to trust besides the public ones
+# attempts = 4              # a temporary error (4xx) is tried again this many times in all
+# retry_seconds = 30        # the wait before the second attempt; it doubles each time
 
 [query]
 memory_megabytes = 3072    # memory compute and sql may hold; beyond it they spill to disk
@@ -82,6 +92,49 @@ pub struct Deliver {
     pub raad: Vec<String>,
     #[serde(default)]
     pub toegestane_domeinen: Vec<String>,
+    /// Where mail goes out; without it, to `.eml` files in the outbox.
+    pub smtp: Option<Smtp>,
+}
+
+/// The SMTP server of `deliver`. The password never sits in the
+/// configuration: it comes from the environment or a file named here.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_attempts")]
+    pub attempts: u32,
+    #[serde(default = "default_retry_seconds")]
+    pub retry_seconds: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which the server must offer.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: refused unless the host is this machine.
+    None,
+}
+
+/// Environment variable holding the SMTP password.
+pub const SMTP_PASSWORD_ENV: &str = "WMO_MONITOR_SMTP_PASSWORD";
+
+fn default_attempts() -> u32 {
+    4
+}
+
+fn default_retry_seconds() -> f64 {
+    30.0
 }
 
 #[derive(Deserialize)]
@@ -178,7 +231,21 @@ impl Config {
             batch_bytes: batch_megabytes * 1024 * 1024,
             query_memory_bytes: usize::try_from(memory_megabytes * 1024 * 1024).unwrap_or(usize::MAX),
             query_timeout: std::time::Duration::from_secs(timeout_seconds),
-            deliver: file.deliver.or(defaults.deliver).unwrap_or_default(),
+            deliver: {
+                let mut deliver = file.deliver.or(defaults.deliver).unwrap_or_default();
+                if let Some(smtp) = &mut deliver.smtp {
+                    smtp.password_file = smtp.password_file.take().map(resolve);
+                    smtp.ca_file = smtp.ca_file.take().map(resolve);
+                    if !(smtp.retry_seconds.is_finite() && smtp.retry_seconds >= 0.0) {
+                        return Err(invalid(format!(
+                            "deliver.smtp.retry_seconds must be 0 or more, not {}",
+                            smtp.retry_seconds
+                        )));
+                    }
+                    smtp.attempts = smtp.attempts.max(1);
+                }
+                deliver
+            },
             origin: origin.to_string(),
         })
     }

@@ -135,7 +135,9 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 let published =
                     publish::publish(&config, &publish::PublishOptions { show_progress, ..Default::default() })?;
                 println!("{published}");
-                print!("{}", deliver::deliver(&config, &deliver::DeliverOptions::default())?);
+                let delivered = deliver::deliver(&config, &deliver::DeliverOptions::default())?;
+                print!("{delivered}");
+                delivered.outcome()?;
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
                     config.paths.lake().display()
@@ -152,7 +154,9 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             println!("{published}");
         }
         Command::Deliver { periode, dry_run, resend } => {
-            print!("{}", deliver::deliver(&config, &deliver::DeliverOptions { periode, dry_run, resend })?);
+            let delivered = deliver::deliver(&config, &deliver::DeliverOptions { periode, dry_run, resend })?;
+            print!("{delivered}");
+            delivered.outcome()?;
         }
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;

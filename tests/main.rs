@@ -13,5 +13,6 @@ mod other_reader;
 mod privacy;
 mod publish;
 mod readme;
+mod smtp;
 mod sources;
 mod validation_rules;

@@ -21,7 +21,7 @@ fn fixed(periode: &str) -> PublishOptions {
 }
 
 /// The hand-checked fixtures, computed up to 2019-09-30 and 2019-Q3 published.
-fn fixture_published() -> Deployment {
+pub fn fixture_published() -> Deployment {
     let deployment = Deployment::new().with_all_fixtures();
     deployment.ingest();
     compute::compute(&deployment.config, &ComputeOptions { as_of: Some(SEPTEMBER_30), ..Default::default() })
@@ -46,7 +46,7 @@ fn demo_published() -> &'static Deployment {
     })
 }
 
-fn out(deployment: &Deployment, periode: &str) -> PathBuf {
+pub fn out(deployment: &Deployment, periode: &str) -> PathBuf {
     deployment.config.paths.out.join(periode)
 }
 
@@ -353,7 +353,7 @@ fn publishing_a_period_that_was_not_computed_says_what_to_run() {
     assert!(error.contains("2019-Q5"), "{error}");
 }
 
-mod deliver {
+pub mod deliver {
     //! `deliver`: the mails of a published period, into the outbox, exactly once.
 
     use super::{fixed, fixture_published, out};
@@ -373,7 +373,7 @@ mod deliver {
     }
 
     /// (To, Subject, [(attachment name, bytes)]) of a mail file, parsed as a mail client would.
-    fn parse(path: &Path) -> (String, String, Vec<(String, Vec<u8>)>) {
+    pub fn parse(path: &Path) -> (String, String, Vec<(String, Vec<u8>)>) {
         let bytes = std::fs::read(path).expect("eml");
         let mail = mailparse::parse_mail(&bytes).expect("valid MIME");
         let header = |name: &str| mail.headers.get_first_value(name).unwrap_or_else(|| panic!("{name}"));

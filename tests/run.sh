@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# DuckDB reads the lake as a second, independent Parquet reader.
-if ! python3 -c 'import duckdb' 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb
+# DuckDB reads the lake as a second, independent Parquet reader; aiosmtpd is
+# the real SMTP server deliver sends to, with a test CA from trustme.
+if ! python3 -c 'import duckdb, aiosmtpd, trustme' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme
 fi
 
 cargo test --locked "$@"

@@ -1,7 +1,8 @@
 //! `wmo-monitor deliver`: mails a published period. One mail per contract
 //! manager (from `aanbieders.csv`) with the packs of their providers, one to the
 //! council with the monitor. Without SMTP configured, which is the embedded
-//! default, each mail is written as an `.eml` file to `out/outbox/<periode>/`.
+//! default, each mail is written as an `.eml` file to `out/outbox/<periode>/`;
+//! with `[deliver.smtp]`, it goes to each recipient through that server.
 //! The ledger (`verzendingen`) makes it exactly once per period, recipient and
 //! report version: a re-run sends nothing new, and a re-published report goes
 //! out again only with `--resend`. Addresses outside the allowed domains are
@@ -9,6 +10,7 @@
 
 pub mod ledger;
 pub mod mail;
+pub mod smtp;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -36,7 +38,9 @@ pub struct Delivered {
     pub periode: String,
     pub folder: PathBuf,
     pub dry_run: bool,
-    /// Mails written or sent now.
+    /// The SMTP server the mails went through; `None`: written to `folder`.
+    pub smtp_host: Option<String>,
+    /// Mails written now, or (through SMTP) recipients who got one now.
     pub mails: usize,
     /// Recipient and report already sent in this version.
     pub al_verzonden: usize,
@@ -46,12 +50,33 @@ pub struct Delivered {
     pub geweigerd: Vec<String>,
     /// Providers with a pack but no contract manager's address.
     pub zonder_contractmanager: Vec<String>,
+    /// Recipients the server did not take the mail for, and why.
+    pub mislukt: Vec<String>,
+}
+
+impl Delivered {
+    /// Ends the run with an error when a mail did not go out, so that a
+    /// scheduler or script sees it; the summary has said which and why.
+    pub fn outcome(&self) -> Result<()> {
+        match self.mislukt.len() {
+            0 => Ok(()),
+            n => Err(Error::Invalid(format!(
+                "{n} recipient(s) of {} did not get their mail (listed above); a new run sends only what is missing",
+                self.periode
+            ))),
+        }
+    }
 }
 
 impl fmt::Display for Delivered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let wat = if self.dry_run { "Dry run of" } else { "Delivered" };
-        writeln!(f, "{wat} {}: {} mails written to {}.", self.periode, self.mails, self.folder.display())?;
+        match &self.smtp_host {
+            Some(host) => {
+                writeln!(f, "{wat} {}: {} recipients sent their mail through {host}.", self.periode, self.mails)?
+            }
+            None => writeln!(f, "{wat} {}: {} mails written to {}.", self.periode, self.mails, self.folder.display())?,
+        }
         if self.al_verzonden > 0 {
             writeln!(f, "  {} already sent in this version: not sent again.", self.al_verzonden)?;
         }
@@ -68,6 +93,9 @@ impl fmt::Display for Delivered {
         }
         if !self.zonder_contractmanager.is_empty() {
             writeln!(f, "  no contract manager in aanbieders.csv for: {}", self.zonder_contractmanager.join(", "))?;
+        }
+        for failure in &self.mislukt {
+            writeln!(f, "  NOT SENT: {failure}")?;
         }
         Ok(())
     }
@@ -93,9 +121,21 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
     let mut ledger = Ledger::open(&lake)?;
 
     let outbox = if options.dry_run { out.join("outbox").join("proef") } else { out.join("outbox") }.join(&periode);
-    std::fs::create_dir_all(&outbox).map_err(Error::io("cannot create", &outbox))?;
-    let mut delivered =
-        Delivered { periode: periode.clone(), folder: outbox.clone(), dry_run: options.dry_run, ..Default::default() };
+    // A dry run never sends, whatever is configured.
+    let sender = match (&settings.smtp, options.dry_run) {
+        (Some(smtp), false) => Some(smtp::Sender::new(smtp)?),
+        _ => None,
+    };
+    if sender.is_none() {
+        std::fs::create_dir_all(&outbox).map_err(Error::io("cannot create", &outbox))?;
+    }
+    let mut delivered = Delivered {
+        periode: periode.clone(),
+        folder: outbox.clone(),
+        dry_run: options.dry_run,
+        smtp_host: sender.as_ref().map(|s| s.host().to_string()),
+        ..Default::default()
+    };
 
     // The packs per contract manager, in address order.
     let mut per_manager: BTreeMap<String, Vec<&RapportSamenvatting>> = BTreeMap::new();
@@ -118,6 +158,9 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         Inhoud::Monitor => mail::council(&reports, &samenvatting, &settings.afzender, to),
     };
 
+    // After the server gave up on one recipient, the others are not tried:
+    // a new run sends them, without waiting out every retry now.
+    let mut server_down = false;
     for (recipients, inhoud) in &jobs {
         let (allowed, refused): (Vec<String>, Vec<String>) =
             recipients.iter().cloned().partition(|r| allowed_domain(r, &settings.toegestane_domeinen));
@@ -141,22 +184,45 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
             continue;
         }
         let mail = if due == allowed { first } else { make(inhoud, &due)? };
-        let file = write_eml(&outbox, &mail, &due)?;
-        delivered.mails += 1;
-        if !options.dry_run {
-            let bericht = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let rows: Vec<Verzending> = due
-                .iter()
-                .map(|ontvanger| Verzending {
-                    periode: periode.clone(),
-                    rapport: mail.rapport.to_string(),
-                    ontvanger: ontvanger.clone(),
-                    versie: mail.versie.clone(),
-                    kanaal: "outbox".into(),
-                    bericht: bericht.clone(),
-                })
-                .collect();
-            ledger.record(&rows)?;
+        let verzending = |ontvanger: &String, kanaal: &str, bericht: String| Verzending {
+            periode: periode.clone(),
+            rapport: mail.rapport.to_string(),
+            ontvanger: ontvanger.clone(),
+            versie: mail.versie.clone(),
+            kanaal: kanaal.into(),
+            bericht,
+        };
+        let Some(sender) = &sender else {
+            let file = write_eml(&outbox, &mail, &due)?;
+            delivered.mails += 1;
+            if !options.dry_run {
+                let bericht = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let rows: Vec<Verzending> = due.iter().map(|o| verzending(o, "outbox", bericht.clone())).collect();
+                ledger.record(&rows)?;
+            }
+            continue;
+        };
+        // Through SMTP: one transaction per recipient, each recorded the
+        // moment the server took it, so a crash half-way sends nobody twice.
+        let bytes = mail.message.formatted();
+        for ontvanger in &due {
+            if server_down {
+                delivered
+                    .mislukt
+                    .push(format!("{ontvanger} ({}): not tried, the server did not take mail", mail.onderwerp));
+                continue;
+            }
+            match sender.send(&settings.afzender, ontvanger, &bytes) {
+                Ok(answer) => {
+                    ledger.record(&[verzending(ontvanger, "smtp", answer)])?;
+                    delivered.mails += 1;
+                }
+                Err(failure) => {
+                    server_down = matches!(failure, smtp::Failure::GaveUp(_));
+                    tracing::error!("mail {:?} to {ontvanger} not sent: {failure}", mail.onderwerp);
+                    delivered.mislukt.push(format!("{ontvanger} ({}): {failure}", mail.onderwerp));
+                }
+            }
         }
     }
     Ok(delivered)
