@@ -2,6 +2,7 @@
 //! (`buffer`) and how a batch reaches disk all at once or not at all (`store`).
 
 pub mod buffer;
+pub mod journal;
 pub mod known;
 pub mod schema;
 pub mod store;
