@@ -16,6 +16,7 @@ reference = "reference"    # reference CSVs, loaded as snapshots when they chang
 data = "data"              # the Parquet lake (data/lake) and its key
 out = "out"                # reports and the mail outbox
 archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweigerd/)
+schedules = "schedules"    # the jobs `serve` runs (*.toml)
 # queries = "queries"      # read the SQL from this folder instead of the built-in copies
 # reports = "reports"      # read the report templates from this folder instead of the built-in copies
 
@@ -71,6 +72,8 @@ pub struct Paths {
     pub data: PathBuf,
     pub out: PathBuf,
     pub archive: PathBuf,
+    /// The schedules `serve` runs.
+    pub schedules: PathBuf,
     /// The SQL of `queries/`, when not the built-in copies.
     pub queries: Option<PathBuf>,
     /// The templates of `reports/`, when not the built-in copies.
@@ -156,6 +159,7 @@ struct PathsFile {
     data: Option<PathBuf>,
     out: Option<PathBuf>,
     archive: Option<PathBuf>,
+    schedules: Option<PathBuf>,
     queries: Option<PathBuf>,
     reports: Option<PathBuf>,
 }
@@ -224,6 +228,7 @@ impl Config {
                 data: pick(paths.data, default_paths.data, "data")?,
                 out: pick(paths.out, default_paths.out, "out")?,
                 archive: pick(paths.archive, default_paths.archive, "archive")?,
+                schedules: pick(paths.schedules, default_paths.schedules, "schedules")?,
                 queries: paths.queries.map(resolve),
                 reports: paths.reports.map(resolve),
             },

@@ -14,6 +14,7 @@ pub mod lake;
 pub mod privacy;
 pub mod progress;
 pub mod publish;
+pub mod schedule;
 pub mod sql;
 
 pub use config::Config;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use wmo_monitor::sql::analyst::{self, AnalystOptions};
 use wmo_monitor::sql::output::Format;
-use wmo_monitor::{Config, compute, deliver, demo, ingest, publish};
+use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule};
 
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
@@ -69,6 +69,20 @@ enum Command {
         /// Send a re-published report again to those who had an earlier version.
         #[arg(long)]
         resend: bool,
+    },
+    /// Compute all periods, then publish and deliver one quarter: what the scheduled `quarterly` job does.
+    Quarterly {
+        /// The quarter (2019-Q4).
+        #[arg(long)]
+        periode: String,
+    },
+    /// Run the jobs of schedules/*.toml on their local clock until SIGTERM or Ctrl-C, recording every run.
+    Serve,
+    /// List the run log of `serve`, newest first (times in Europe/Amsterdam).
+    Runs {
+        /// How many runs to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Read-only SQL over the lake's tables, the staging views and the kpi tables.
     Sql {
@@ -158,6 +172,16 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             print!("{delivered}");
             delivered.outcome()?;
         }
+        Command::Quarterly { periode } => {
+            let periode = compute::period::parse(&periode)?;
+            print!("{}", schedule::jobs::quarterly(&config, &periode)?);
+        }
+        Command::Serve => schedule::serve::serve(&config)?,
+        Command::Runs { limit } => {
+            let lake = wmo_monitor::lake::Lake::open(&config.paths.lake())?;
+            let runs = schedule::runlog::read(&lake)?;
+            print!("{}", schedule::runlog::listing(&runs, chrono_tz::Europe::Amsterdam, limit));
+        }
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;
         }
@@ -172,6 +196,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 ("data", &paths.data),
                 ("out", &paths.out),
                 ("archive", &paths.archive),
+                ("schedules", &paths.schedules),
             ] {
                 println!("{name}: {}", path.display());
             }

@@ -292,6 +292,21 @@ pub static VERZENDINGEN: TableDef = TableDef {
     ],
 };
 
+/// Written by `serve`: the run log of the scheduled jobs.
+pub static UITVOERINGEN: TableDef = TableDef {
+    name: "uitvoeringen",
+    doc: "the run log of `serve`: one row per scheduled run, with its outcome",
+    columns: &[
+        req("schema", Text, "the schedule (file name in schedules/ without .toml)"),
+        req("taak", Text, "the job: ingest, compute, publish, deliver or quarterly"),
+        req("gepland", Timestamp, "the scheduled time it ran for (a missed run: the latest it missed)"),
+        req("gestart", Timestamp, "when it started"),
+        req("klaar", Timestamp, "when it ended"),
+        req("uitkomst", Text, "gelukt or mislukt"),
+        req("melding", Text, "its summary, or the error it ended with"),
+    ],
+};
+
 pub static QUARANTAINE: TableDef = TableDef {
     name: "quarantaine",
     doc: "one row per rejected record or file, with the rule it broke",

@@ -31,7 +31,8 @@ pub const KPI_TABLES: &[(&str, &str)] = &[
     ("kpi_begroting", "jaar"),
 ];
 
-/// Registers every materialised kpi table and the compute runs' record.
+/// Registers every materialised kpi table and the records of compute runs,
+/// deliveries and scheduled runs.
 pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
     for (name, key) in KPI_TABLES {
         register_materialised(ctx, lake, name, key).await?;
@@ -39,7 +40,9 @@ pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake) -> 
     let runs = &crate::lake::schema::BEREKENINGEN;
     register_parts(ctx, runs.name, runs.arrow_schema(), &crate::compute::store::run_parts(lake)?)?;
     let ledger = &crate::lake::schema::VERZENDINGEN;
-    register_parts(ctx, ledger.name, ledger.arrow_schema(), &crate::deliver::ledger::parts(lake)?)
+    register_parts(ctx, ledger.name, ledger.arrow_schema(), &crate::deliver::ledger::parts(lake)?)?;
+    let runs = &crate::lake::schema::UITVOERINGEN;
+    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::lake::journal::parts(lake, runs)?)
 }
 
 /// Registers every lake table under its own name.
