@@ -13,6 +13,7 @@ mod other_reader;
 mod privacy;
 mod publish;
 mod readme;
+mod schedule;
 mod smtp;
 mod sources;
 mod validation_rules;
