@@ -49,16 +49,9 @@ impl Lake {
     /// Only one run writes the lake at a time.
     pub fn lock(&self) -> Result<LakeLock> {
         let path = self.root.join(LOCK_FILE);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(Error::io("cannot open the lake lock", &path))?;
-        match file.try_lock() {
-            Ok(()) => Ok(LakeLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(Error::LakeLocked { path }),
-            Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path)(e)),
+        match try_lock_file(&path)? {
+            Some(file) => Ok(LakeLock { _file: file }),
+            None => Err(Error::LakeLocked { path }),
         }
     }
 
@@ -251,4 +244,21 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
 /// Makes a rename durable: the folder entry itself must reach the disk.
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(Error::io("cannot sync", dir))
+}
+
+/// An exclusive lock on `path` (created if missing), held while the file is
+/// open; `None` when another process holds it. The operating system releases
+/// it when the process ends, however it ends.
+pub fn try_lock_file(path: &Path) -> Result<Option<File>> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(Error::io("cannot open the lock file", path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", path)(e)),
+    }
 }

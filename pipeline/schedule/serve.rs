@@ -13,6 +13,7 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::lake::store::try_lock_file;
 use crate::schedule::definition;
 use crate::schedule::runlog::{self, Run};
 use crate::schedule::scheduler::{Due, Scheduler};
@@ -153,20 +154,12 @@ fn finish(lake: &Lake, scheduler: &mut Scheduler, (due, gestart, result): Outcom
 fn serve_lock(config: &Config) -> Result<File> {
     std::fs::create_dir_all(&config.paths.data).map_err(Error::io("cannot create", &config.paths.data))?;
     let path = config.paths.data.join("serve.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(Error::io("cannot open the scheduler lock", &path))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Invalid(format!(
+    try_lock_file(&path)?.ok_or_else(|| {
+        Error::Invalid(format!(
             "another `wmo-monitor serve` is running for this deployment (lock file {})",
             path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path)(e)),
-    }
+        ))
+    })
 }
 
 fn local(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
