@@ -174,7 +174,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
         }
         Command::Quarterly { periode } => {
             let periode = compute::period::parse(&periode)?;
-            print!("{}", schedule::jobs::quarterly(&config, &periode)?);
+            print!("{}", schedule::jobs::quarterly(&config, &periode, show_progress)?);
         }
         Command::Serve => schedule::serve::serve(&config)?,
         Command::Runs { limit } => {

@@ -333,3 +333,49 @@ fn serve_runs_a_missed_ingest_at_start_up_records_it_and_stops_cleanly_on_sigter
         "{listed}"
     );
 }
+
+/// The scheduled quarterly job on 16 February 2020: Q4 2019 ended 47 days
+/// before, so it is computed, published and mailed; the next run mails nothing twice.
+#[test]
+fn the_quarterly_job_publishes_and_mails_the_quarter_whose_declarations_are_in_once() {
+    let deployment = Deployment::new();
+    let config = &deployment.config;
+    let demo = wmo_monitor::demo::DemoOptions { seed: 7, clients: 120, show_progress: false };
+    wmo_monitor::demo::write(config, &demo).expect("demo");
+    deployment.ingest();
+    let february_16 = NaiveDate::from_ymd_opt(2020, 2, 16).expect("a date");
+    let quarterly = Job::Quarterly { declaration_lag_days: 45 };
+    let summary = wmo_monitor::schedule::jobs::run(config, quarterly, february_16).expect("the job runs");
+
+    let emls = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(config.paths.out.join("outbox/2019-Q4"))
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.retain(|n| n.ends_with(".eml"));
+        names.sort();
+        names
+    };
+    assert!(config.paths.out.join("2019-Q4/monitor-sociaal-domein-2019-Q4.html").exists(), "{summary}");
+    let sent = emls();
+    assert!(sent.iter().any(|n| n.starts_with("monitor-")), "the council's mail: {sent:?}\n{summary}");
+    assert!(sent.iter().filter(|n| n.starts_with("prestatiedialoog-")).count() > 1, "{sent:?}");
+    assert!(!config.paths.out.join("2019-Q3").exists(), "only the quarter due is published");
+
+    let again = wmo_monitor::schedule::jobs::run(config, quarterly, february_16).expect("the job runs again");
+    assert_eq!(emls(), sent, "nothing is mailed twice\n{again}");
+}
+
+/// On 16 November 2019 Q3 is due, but the fixtures' declarations end in May.
+#[test]
+fn the_quarterly_job_fails_clearly_when_the_quarter_is_not_in_the_lake() {
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    let november_16 = NaiveDate::from_ymd_opt(2019, 11, 16).expect("a date");
+    let quarterly = Job::Quarterly { declaration_lag_days: 45 };
+    let error = wmo_monitor::schedule::jobs::run(&deployment.config, quarterly, november_16)
+        .expect_err("nothing to report")
+        .to_string();
+    assert!(error.starts_with("the quarterly job cannot report 2019-Q3: "), "{error}");
+    assert!(error.contains("2019-05-06") && error.contains("quarterly --periode 2019-Q3"), "{error}");
+    assert!(!deployment.config.paths.out.join("outbox").exists(), "nothing mailed");
+}

@@ -8,25 +8,38 @@ use crate::schedule::definition::Job;
 use crate::{compute, deliver, ingest, publish};
 use chrono::{Datelike, Duration, NaiveDate};
 
-/// Runs the job; returns its summary as the commands print it.
+/// Runs the job without progress bars (a service's log is no terminal);
+/// returns its summary as the commands print it.
 pub fn run(config: &Config, job: Job, today: NaiveDate) -> Result<String> {
     match job {
         Job::Ingest => Ok(ingest::ingest(config, &ingest::IngestOptions::default())?.to_string()),
         Job::Compute => Ok(compute::compute(config, &compute::ComputeOptions::default())?.to_string()),
         Job::Publish => Ok(publish::publish(config, &publish::PublishOptions::default())?.to_string()),
         Job::Deliver => deliver_period(config, None),
-        Job::Quarterly { declaration_lag_days } => quarterly(config, &quarter_due(today, declaration_lag_days)),
+        Job::Quarterly { declaration_lag_days } => quarterly(config, &quarter_due(today, declaration_lag_days), false),
     }
 }
 
 /// The quarterly job for one quarter: all periods computed again (late
 /// declarations change earlier quarters and the trends), then the quarter's
 /// reports published and mailed.
-pub fn quarterly(config: &Config, periode: &str) -> Result<String> {
-    let computed = compute::compute(config, &compute::ComputeOptions::default())?;
+pub fn quarterly(config: &Config, periode: &str, show_progress: bool) -> Result<String> {
+    let not_in = |why: String| {
+        crate::Error::Invalid(format!(
+            "the quarterly job cannot report {periode}: {why}; check that ingest runs, then `wmo-monitor quarterly --periode {periode}`"
+        ))
+    };
+    let computed = compute::compute(config, &compute::ComputeOptions { show_progress, ..Default::default() })
+        .map_err(|e| not_in(e.to_string()))?;
+    if !computed.perioden.iter().any(|p| p == periode) {
+        return Err(not_in(format!(
+            "it had not ended by the lake's peildatum {} (its latest Dagtekening), so its declarations are not in",
+            computed.peildatum
+        )));
+    }
     let published = publish::publish(
         config,
-        &publish::PublishOptions { periode: Some(periode.to_string()), ..Default::default() },
+        &publish::PublishOptions { periode: Some(periode.to_string()), show_progress, ..Default::default() },
     )?;
     let delivered = deliver_period(config, Some(periode.to_string()))?;
     Ok(format!("{computed}{published}\n{delivered}"))
