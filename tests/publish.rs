@@ -437,6 +437,77 @@ pub mod deliver {
     }
 
     #[test]
+    fn a_sparkline_png_draws_the_shown_values_and_leaves_a_gap_for_a_hidden_one() {
+        use wmo_monitor::publish::disclosure::{Soort, Waarde};
+        let count = |n: i64| Waarde::getoond(n.into(), Soort::Aantal);
+        let trend = [count(10), count(20), Waarde::leeg(Soort::Aantal), count(40)];
+        let png = publish::png::sparkline(&trend).expect("drawn").expect("values to show");
+        let image = tiny_skia::Pixmap::decode_png(&png).expect("a valid PNG");
+        assert_eq!((image.width(), image.height()), (320, 80), "160 x 40 at twice the density");
+        let ink = |x: u32, y: u32| {
+            let p = image.pixel(x, y).expect("inside");
+            // The ink is #1f3a5f; an edge pixel is blended with the white.
+            p.alpha() == 255 && p.red() < 0x80 && p.blue() < 0xb0
+        };
+        // The scale runs from 0 (y 36) to 40 (y 4) over x 4..156, in SVG units: the
+        // last value, 40, is a dot at (156, 4); 10 and 20 are joined by a line.
+        assert!(ink(312, 8), "the dot of the latest value");
+        assert!(ink(2 * 4, 2 * 28) && ink(2 * 54, 2 * 20), "the line from 10 to 20");
+        assert!(!ink(2 * 105, 2 * 12), "no line into or out of the hidden value");
+        assert!(!ink(2, 2), "white elsewhere");
+        let hidden = [Waarde::leeg(Soort::Aantal), Waarde::leeg(Soort::Aantal)];
+        assert!(publish::png::sparkline(&hidden).expect("nothing to draw").is_none());
+    }
+
+    /// The HTML body of a mail, and its inline images as (Content-ID, bytes).
+    fn html_and_inline_images(path: &Path) -> (String, Vec<(String, Vec<u8>)>) {
+        let bytes = std::fs::read(path).expect("eml");
+        let mail = mailparse::parse_mail(&bytes).expect("valid MIME");
+        let (mut html, mut images) = (String::new(), Vec::new());
+        for part in mail.parts() {
+            match part.ctype.mimetype.as_str() {
+                "text/html" if !part.get_content_disposition().params.contains_key("filename") => {
+                    html = part.get_body().expect("html body");
+                }
+                "image/png" => {
+                    let id = part.headers.get_first_value("Content-ID").expect("an inline image has a Content-ID");
+                    assert_eq!(part.get_content_disposition().disposition, mailparse::DispositionType::Inline);
+                    images.push((id.trim_matches(['<', '>']).to_string(), part.get_body_raw().expect("png")));
+                }
+                _ => {}
+            }
+        }
+        (html, images)
+    }
+
+    #[test]
+    fn the_mail_body_shows_each_headline_figure_with_its_trend_as_an_inline_png() {
+        let deployment = fixture_published();
+        deliver::deliver(&deployment.config, &DeliverOptions::default()).expect("deliver");
+        let reports = out(&deployment, "2019-Q3");
+        let outbox = deployment.config.paths.out.join("outbox/2019-Q3");
+        let manager = emls(&outbox)
+            .into_iter()
+            .find(|p| parse(p).0 == "cm.015@zwolle.example")
+            .expect("the contract manager's mail");
+        let (html, images) = html_and_inline_images(&manager);
+        let summary = publish::summary::Samenvatting::read(&reports).expect("summary");
+        let pack = &summary.pakketten[0];
+        let charted: Vec<&str> =
+            pack.kerncijfers.iter().filter(|k| !k.grafiek.is_empty()).map(|k| k.grafiek.as_str()).collect();
+        assert!(!charted.is_empty(), "the headline figures have trends");
+        assert_eq!(images.len(), charted.len(), "one image per charted figure");
+        for ((id, png), grafiek) in images.iter().zip(&charted) {
+            assert_eq!(png, &std::fs::read(reports.join(grafiek)).expect("published chart"), "{grafiek}");
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{grafiek} is a PNG");
+            assert!(html.contains(&format!("src=\"cid:{id}\"")), "the HTML shows {id}");
+        }
+        assert!(!html.contains("<svg"), "no SVG in a mail body");
+        let (_, _, attachments) = parse(&manager);
+        assert_eq!(attachments.len(), 2, "the charts are inline, not attachments");
+    }
+
+    #[test]
     fn addresses_outside_the_allowed_domains_are_refused_and_a_dry_run_records_nothing() {
         let deployment = fixture_published();
         let mut config = deployment.config.clone();

@@ -1,7 +1,8 @@
 //! The mails of a period: one per contract manager, with the packs of their
 //! providers attached, and one to the council with the monitor. Bodies are
 //! short Dutch texts with the headline figures as published (plain text and
-//! HTML alternatives).
+//! HTML alternatives); in the HTML each figure has its trend beside it, as an
+//! inline PNG that publish drew (mail clients drop SVG).
 
 use crate::error::{Error, Result};
 use crate::publish::charts::escape;
@@ -49,34 +50,78 @@ fn attachments(folder: &Path, rapporten: &[&RapportSamenvatting]) -> Result<(Vec
     Ok((parts, hex::encode(&hash.finalize()[..8])))
 }
 
+/// A mail body: plain text, and HTML with the images it shows inline.
+struct Body {
+    plain: String,
+    html: String,
+    images: Vec<SinglePart>,
+}
+
+/// The MIME tree mail clients expect: mixed [alternative [plain, related
+/// [html, images]], attachments].
 fn build(
     afzender: &str,
     ontvangers: &[String],
     onderwerp: &str,
-    plain: String,
-    html: String,
+    body: Body,
     parts: Vec<SinglePart>,
 ) -> Result<Message> {
     let mut builder = Message::builder().message_id(None).from(mailbox(afzender)?).subject(onderwerp);
     for ontvanger in ontvangers {
         builder = builder.to(mailbox(ontvanger)?);
     }
-    let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(plain, html));
+    let alternative = MultiPart::alternative().singlepart(SinglePart::plain(body.plain));
+    let alternative = if body.images.is_empty() {
+        alternative.singlepart(SinglePart::html(body.html))
+    } else {
+        let related = body
+            .images
+            .into_iter()
+            .fold(MultiPart::related().singlepart(SinglePart::html(body.html)), |r, image| r.singlepart(image));
+        alternative.multipart(related)
+    };
+    let mut body = MultiPart::mixed().multipart(alternative);
     for part in parts {
         body = body.singlepart(part);
     }
     builder.multipart(body).map_err(|e| Error::Invalid(format!("cannot build the mail {onderwerp:?}: {e}")))
 }
 
-fn figures(rapport: &RapportSamenvatting) -> (String, String) {
+/// A report's headline figures: as text, and as an HTML table with each
+/// figure's sparkline as an inline image.
+fn figures(folder: &Path, rapport: &RapportSamenvatting, images: &mut Vec<SinglePart>) -> Result<(String, String)> {
     let plain: String = rapport.kerncijfers.iter().map(|k| format!("  {}: {}\n", k.label, k.waarde)).collect();
-    let rows: String = rapport
-        .kerncijfers
-        .iter()
-        .map(|k| format!("<tr><td>{}</td><td align=\"right\">{}</td></tr>", escape(&k.label), escape(&k.waarde)))
-        .collect();
-    (plain, format!("<table cellpadding=\"3\">{rows}</table>"))
+    let mut rows = String::new();
+    for k in &rapport.kerncijfers {
+        let chart = if k.grafiek.is_empty() {
+            String::new()
+        } else {
+            let path = folder.join(&k.grafiek);
+            let png = std::fs::read(&path).map_err(Error::io("cannot read the chart", &path))?;
+            let content_id =
+                Path::new(&k.grafiek).file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let content_type = ContentType::parse("image/png")
+                .map_err(|e| Error::Invalid(format!("image/png: {e} (this is a bug in wmo-monitor)")))?;
+            images.push(Attachment::new_inline(content_id.clone()).body(png, content_type));
+            let (width, height) = crate::publish::charts::SPARKLINE;
+            format!(
+                "<img src=\"cid:{}\" width=\"{width}\" height=\"{height}\" alt=\"verloop: {}\">",
+                escape(&content_id),
+                escape(&k.label)
+            )
+        };
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td align=\"right\">{}</td><td>{chart}</td></tr>",
+            escape(&k.label),
+            escape(&k.waarde)
+        ));
+    }
+    Ok((plain, format!("<table cellpadding=\"3\">{rows}</table>")))
 }
+
+/// Under a table of figures with sparklines.
+const VERLOOP: &str =
+    "Het lijntje naast een cijfer toont het verloop over de afgelopen kwartalen; de stip is dit kwartaal.";
 
 /// The mail to one contract manager, with the packs of their providers.
 pub fn contract_manager(
@@ -101,10 +146,14 @@ pub fn contract_manager(
             escape(&samenvatting.peildatum)
         ),
     );
+    let mut images = Vec::new();
     for pack in packs {
-        let (p, h) = figures(pack);
+        let (p, h) = figures(folder, pack, &mut images)?;
         plain.push_str(&format!("{} (AGB {})\n{p}\n", pack.aanbieder_naam, pack.aanbieder_agb));
         html.push_str(&format!("<h3>{} (AGB {})</h3>{h}", escape(&pack.aanbieder_naam), escape(&pack.aanbieder_agb)));
+    }
+    if !images.is_empty() {
+        html.push_str(&format!("<p><small>{}</small></p>", escape(VERLOOP)));
     }
     let slot = format!(
         "Een pakket is bedoeld voor het gesprek met die ene aanbieder: stuur het niet door aan andere aanbieders.\n\nMet vriendelijke groet,\nwmo-monitor, gemeente {}\n",
@@ -114,14 +163,16 @@ pub fn contract_manager(
     html.push_str(&format!("<p>{}</p>", escape(&slot).replace('\n', "<br>")));
     let (parts, versie) = attachments(folder, packs)?;
     let ontvangers = vec![ontvanger.to_string()];
-    let message = build(afzender, &ontvangers, &onderwerp, plain, html, parts)?;
+    let message = build(afzender, &ontvangers, &onderwerp, Body { plain, html, images }, parts)?;
     Ok(Mail { rapport: "prestatiedialoog", ontvangers, onderwerp, versie, message })
 }
 
 /// The mail to the council, with the monitor.
 pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontvangers: &[String]) -> Result<Mail> {
     let onderwerp = format!("Monitor Sociaal Domein Wmo, {}", samenvatting.periode_naam);
-    let (p, h) = figures(&samenvatting.monitor);
+    let mut images = Vec::new();
+    let (p, h) = figures(folder, &samenvatting.monitor, &mut images)?;
+    let verloop = if images.is_empty() { String::new() } else { format!("<p><small>{}</small></p>", escape(VERLOOP)) };
     let intro = format!(
         "Bijgevoegd de Monitor Sociaal Domein over het {} (gegevens zoals bekend op {}): als webpagina (HTML, af te drukken op A4) en als Excel-werkmap. Aantallen zijn afgerond op 5; een aantal onder de 8 staat als een punt.",
         samenvatting.periode_naam, samenvatting.peildatum
@@ -131,11 +182,11 @@ pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontva
         samenvatting.gemeente
     );
     let html = format!(
-        "<p>Geachte leden van de raad,</p><p>{}</p><p>De kerncijfers:</p>{h}<p>Met vriendelijke groet,<br>wmo-monitor, gemeente {}</p>",
+        "<p>Geachte leden van de raad,</p><p>{}</p><p>De kerncijfers:</p>{h}{verloop}<p>Met vriendelijke groet,<br>wmo-monitor, gemeente {}</p>",
         escape(&intro),
         escape(&samenvatting.gemeente)
     );
     let (parts, versie) = attachments(folder, &[&samenvatting.monitor])?;
-    let message = build(afzender, ontvangers, &onderwerp, plain, html, parts)?;
+    let message = build(afzender, ontvangers, &onderwerp, Body { plain, html, images }, parts)?;
     Ok(Mail { rapport: "monitor", ontvangers: ontvangers.to_vec(), onderwerp, versie, message })
 }

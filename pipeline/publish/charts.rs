@@ -36,43 +36,48 @@ fn scale(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((low, high))
 }
 
-/// A small trend line over the periods; gaps where a value is hidden or empty.
-pub fn sparkline(waarden: &[Waarde], titel: &str) -> String {
-    let (width, height, pad) = (160.0, 40.0, 4.0);
-    let Some((low, high)) = scale(waarden.iter().filter_map(number)) else { return String::new() };
+/// A sparkline's size (the SVG's units, the PNG's at [`super::png::DENSITY`]).
+pub const SPARKLINE: (f64, f64) = (160.0, 40.0);
+
+/// Where a sparkline's lines and end dot go in its box: the line is broken
+/// where a value is hidden or empty. `None` when no value is shown at all.
+pub struct SparklineShape {
+    pub segments: Vec<Vec<(f64, f64)>>,
+    pub last: Option<(f64, f64)>,
+}
+
+pub fn sparkline_shape(waarden: &[Waarde]) -> Option<SparklineShape> {
+    let ((width, height), pad) = (SPARKLINE, 4.0);
+    let (low, high) = scale(waarden.iter().filter_map(number))?;
     let step = if waarden.len() > 1 { (width - 2.0 * pad) / (waarden.len() - 1) as f64 } else { 0.0 };
     let y = |v: f64| height - pad - (v - low) / (high - low) * (height - 2.0 * pad);
-    let mut svg = format!(
-        r#"<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
-        escape(titel),
-        escape(titel)
-    );
-    let mut segment: Vec<(f64, f64)> = Vec::new();
-    let flush = |segment: &mut Vec<(f64, f64)>, svg: &mut String| {
-        if segment.len() > 1 {
-            let points: Vec<String> = segment.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-            let _ = write!(
-                svg,
-                r#"<polyline fill="none" stroke="{INK}" stroke-width="1.5" points="{}"/>"#,
-                points.join(" ")
-            );
-        }
-        segment.clear();
-    };
+    let mut segments = vec![Vec::new()];
     for (i, waarde) in waarden.iter().enumerate() {
         match number(waarde) {
-            Some(v) => segment.push((pad + step * i as f64, y(v))),
-            None => flush(&mut segment, &mut svg),
+            Some(v) => segments.last_mut().map_or((), |s| s.push((pad + step * i as f64, y(v)))),
+            None => segments.push(Vec::new()),
         }
     }
-    flush(&mut segment, &mut svg);
-    if let Some(v) = waarden.last().and_then(number) {
-        let _ = write!(
-            svg,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{INK}"/>"#,
-            pad + step * (waarden.len() - 1) as f64,
-            y(v)
-        );
+    segments.retain(|s| s.len() > 1);
+    let last = waarden.last().and_then(number).map(|v| (pad + step * (waarden.len() - 1) as f64, y(v)));
+    Some(SparklineShape { segments, last })
+}
+
+/// A small trend line over the periods; gaps where a value is hidden or empty.
+pub fn sparkline(waarden: &[Waarde], titel: &str) -> String {
+    let Some(shape) = sparkline_shape(waarden) else { return String::new() };
+    let (width, height) = SPARKLINE;
+    let mut svg = format!(
+        r#"<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
+        t = escape(titel)
+    );
+    for segment in &shape.segments {
+        let points: Vec<String> = segment.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let _ =
+            write!(svg, r#"<polyline fill="none" stroke="{INK}" stroke-width="1.5" points="{}"/>"#, points.join(" "));
+    }
+    if let Some((x, y)) = shape.last {
+        let _ = write!(svg, r#"<circle cx="{x:.1}" cy="{y:.1}" r="2.5" fill="{INK}"/>"#);
     }
     svg.push_str("</svg>");
     svg

@@ -13,6 +13,7 @@ pub mod disclosure;
 pub mod model;
 mod monitor;
 mod pack;
+pub mod png;
 mod render;
 pub mod rows;
 mod shells;
@@ -154,7 +155,9 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(Error::io("cannot clear", &staging))?;
     }
-    fs::create_dir_all(staging.join("aanbieders")).map_err(Error::io("cannot create", &staging))?;
+    for sub in ["aanbieders", summary::GRAFIEKEN] {
+        fs::create_dir_all(staging.join(sub)).map_err(Error::io("cannot create", &staging))?;
+    }
 
     let bar = crate::progress::counter(providers.len() as u64 + 1, "publish", options.show_progress);
     let mut entries = Vec::new();
@@ -166,7 +169,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         periode: periode.clone(),
         periode_naam: basis.periode_naam.clone(),
         peildatum: basis.peildatum.clone(),
-        monitor: summary::RapportSamenvatting::of(&monitor, vec![format!("{name}.html"), format!("{name}.xlsx")]),
+        monitor: summarise(&monitor, &staging, &name)?,
         pakketten: Vec::new(),
     };
     entries.push(Entry {
@@ -182,9 +185,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");
         write_report(&renderer, &source, &rapport, "pakket.html", &staging, &name)?;
-        samenvatting
-            .pakketten
-            .push(summary::RapportSamenvatting::of(&rapport, vec![format!("{name}.html"), format!("{name}.xlsx")]));
+        samenvatting.pakketten.push(summarise(&rapport, &staging, &name)?);
         entries.push(Entry {
             titel: rapport.titel.clone(),
             aanbieder: Some(agb.clone()),
@@ -214,6 +215,17 @@ fn write_report(
     let html = renderer.render(template, &ReportContext { rapport }, source)?;
     write_file(&folder.join(format!("{name}.html")), html.as_bytes())?;
     workbook::write(rapport, &folder.join(format!("{name}.xlsx")))
+}
+
+/// The report's entry in `samenvatting.toml`, with the PNG sparklines of its
+/// headline figures written beside it for the mail body.
+fn summarise(rapport: &Rapport, folder: &Path, name: &str) -> Result<summary::RapportSamenvatting> {
+    let (samenvatting, grafieken) =
+        summary::RapportSamenvatting::of(rapport, vec![format!("{name}.html"), format!("{name}.xlsx")], name)?;
+    for (path, png) in grafieken {
+        write_file(&folder.join(path), &png)?;
+    }
+    Ok(samenvatting)
 }
 
 fn write_file(path: &Path, content: &[u8]) -> Result<()> {

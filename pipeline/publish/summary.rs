@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub const FILE: &str = "samenvatting.toml";
+/// The folder, in a period's folder, of the headline figures' PNG sparklines.
+pub const GRAFIEKEN: &str = "grafieken";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Samenvatting {
@@ -32,29 +34,50 @@ pub struct RapportSamenvatting {
     pub kerncijfers: Vec<Kerncijfer>,
 }
 
+/// A chart to write: its path in the period's folder, and its PNG bytes.
+pub type Grafiek = (String, Vec<u8>);
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kerncijfer {
     pub label: String,
     pub waarde: String,
+    /// Its trend as a PNG sparkline, relative to the period's folder; empty
+    /// when no period has a value to show.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub grafiek: String,
 }
 
 impl RapportSamenvatting {
-    /// The headline tiles of a report (the first chapter's figures for the monitor).
-    pub fn of(rapport: &Rapport, bestanden: Vec<String>) -> RapportSamenvatting {
+    /// The headline tiles of a report (the first chapter's figures for the
+    /// monitor), and the PNG sparklines of their trends to write (path in the
+    /// period's folder, bytes). `name` is the report's file name without extension.
+    pub fn of(rapport: &Rapport, bestanden: Vec<String>, name: &str) -> Result<(RapportSamenvatting, Vec<Grafiek>)> {
         let figuren: Vec<_> = match rapport.soort {
             "monitor" => rapport.hoofdstukken.first().map(|h| h.figuren.iter().collect()).unwrap_or_default(),
             _ => rapport.figuren().filter(|f| f.tegel).collect(),
         };
-        RapportSamenvatting {
+        let stem = Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut grafieken = Vec::new();
+        let mut kerncijfers = Vec::new();
+        for (i, figuur) in figuren.into_iter().enumerate() {
+            let grafiek = match super::png::sparkline(&figuur.trend)? {
+                Some(png) => {
+                    let path = format!("{GRAFIEKEN}/{stem}-{}.png", i + 1);
+                    grafieken.push((path.clone(), png));
+                    path
+                }
+                None => String::new(),
+            };
+            kerncijfers.push(Kerncijfer { label: figuur.label.clone(), waarde: figuur.waarde.tekst.clone(), grafiek });
+        }
+        let samenvatting = RapportSamenvatting {
             titel: rapport.titel.clone(),
             aanbieder_agb: rapport.aanbieder.as_ref().map(|a| a.agb.clone()).unwrap_or_default(),
             aanbieder_naam: rapport.aanbieder.as_ref().map(|a| a.naam.clone()).unwrap_or_default(),
             bestanden,
-            kerncijfers: figuren
-                .into_iter()
-                .map(|f| Kerncijfer { label: f.label.clone(), waarde: f.waarde.tekst.clone() })
-                .collect(),
-        }
+            kerncijfers,
+        };
+        Ok((samenvatting, grafieken))
     }
 }
 
