@@ -98,8 +98,11 @@ fn figures(folder: &Path, rapport: &RapportSamenvatting, images: &mut Vec<Single
         } else {
             let path = folder.join(&k.grafiek);
             let png = std::fs::read(&path).map_err(Error::io("cannot read the chart", &path))?;
-            let content_id =
-                Path::new(&k.grafiek).file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // An addr-spec, as RFC 2392 has Content-IDs.
+            let content_id = format!(
+                "{}@wmo-monitor",
+                Path::new(&k.grafiek).file_stem().map(|n| n.to_string_lossy()).unwrap_or_default()
+            );
             let content_type = ContentType::parse("image/png")
                 .map_err(|e| Error::Invalid(format!("image/png: {e} (this is a bug in wmo-monitor)")))?;
             images.push(Attachment::new_inline(content_id.clone()).body(png, content_type));
