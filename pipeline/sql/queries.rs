@@ -59,7 +59,9 @@ macro_rules! embedded {
 
 /// Every file of `queries/`; a test checks this list against the folder.
 pub const EMBEDDED: &[(Layer, &str, &str)] = &[
+    embedded!(Staging, "staging", stg_aanbieder_clienten),
     embedded!(Staging, "staging", stg_aanbieders),
+    embedded!(Staging, "staging", stg_annuleringen),
     embedded!(Staging, "staging", stg_begroting),
     embedded!(Staging, "staging", stg_declaratieregels),
     embedded!(Staging, "staging", stg_ervaringen),

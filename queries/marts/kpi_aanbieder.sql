@@ -46,15 +46,6 @@
 -- * doelrealisatie_niet_pct: 100 x share of evaluaties_eind with goals not met
 -- * peildatum: the as-of date the figures were computed with
 with
-actief as (
-    select
-        periode,
-        aanbieder_agb,
-        count(distinct client_sleutel) as clienten,
-        count(distinct case when actief_op_begin then client_sleutel end) as clienten_begin
-    from stg_toewijzing_perioden
-    group by periode, aanbieder_agb
-),
 gestart as (
     select mp.periode, t.aanbieder_agb, count(*) as instroom
     from stg_trajecten t
@@ -112,15 +103,13 @@ wachttijd as (
     group by mp.periode, t.aanbieder_agb
 ),
 sleutels as (
-    -- a provider with an allocation active, or a declaration line, survey row or evaluation;
-    -- a full join, so that actief is computed once (DataFusion computes a CTE again
-    -- wherever it is named)
+    -- a provider with an allocation active, or a declaration line, survey row or evaluation
     select
         coalesce(a.periode, t.periode) as periode,
         coalesce(a.aanbieder_agb, t.aanbieder_agb) as aanbieder_agb,
         a.clienten,
         a.clienten_begin
-    from actief a
+    from stg_aanbieder_clienten a
     full join (select periode, aanbieder_agb from stg_tellingen where regels + respondenten + evaluaties > 0) t
         on t.periode = a.periode and t.aanbieder_agb = a.aanbieder_agb
 )

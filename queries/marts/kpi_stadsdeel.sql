@@ -46,14 +46,25 @@ geteld as (
     from ingedeeld
     group by grouping sets ((periode, stadsdeel, cbs_groep), (periode, stadsdeel))
 ),
-cellen as (
+-- Every stadsdeel of wijken.csv in every group; the full join below adds onbekend and
+-- overig where they have clients.
+rooster as (
     select p.periode, s.stadsdeel, g.cbs_groep
     from stg_perioden p
     cross join (select distinct stadsdeel from stg_wijken) s
     cross join (values ('hulp bij het huishouden'), ('ondersteuning thuis'), ('hulpmiddelen en diensten'),
         ('verblijf en opvang'), ('totaal')) as g(cbs_groep)
-    union
-    select periode, stadsdeel, cbs_groep from geteld
+),
+-- A full join, so that geteld is computed once (DataFusion computes a CTE again
+-- wherever it is named).
+cellen as (
+    select
+        coalesce(r.periode, g.periode) as periode,
+        coalesce(r.stadsdeel, g.stadsdeel) as stadsdeel,
+        coalesce(r.cbs_groep, g.cbs_groep) as cbs_groep,
+        coalesce(g.clienten, 0) as clienten
+    from rooster r
+    full join geteld g on g.periode = r.periode and g.stadsdeel = r.stadsdeel and g.cbs_groep = r.cbs_groep
 )
 select
     p.periode,
@@ -61,12 +72,11 @@ select
     p.periode_eind,
     c.stadsdeel,
     c.cbs_groep,
-    coalesce(g.clienten, 0) as clienten,
+    c.clienten,
     i.inwoners,
-    1000 * cast(coalesce(g.clienten, 0) as decimal(38, 10)) / nullif(i.inwoners, 0) as clienten_per_1000,
+    1000 * cast(c.clienten as decimal(38, 10)) / nullif(i.inwoners, 0) as clienten_per_1000,
     pd.peildatum
 from cellen c
 join stg_perioden p on p.periode = c.periode
 cross join peildatum pd
-left join geteld g on g.periode = c.periode and g.stadsdeel = c.stadsdeel and g.cbs_groep = c.cbs_groep
 left join stg_inwoners i on i.stadsdeel = c.stadsdeel and i.jaar = date_part('year', p.periode_begin)

@@ -71,11 +71,6 @@ actief as (
     right join stg_toewijzing_perioden ap on pr.productcode = ap.productcode
     group by ap.periode
 ),
-per_aanbieder as (
-    select periode, aanbieder_agb, count(distinct client_sleutel) as clienten
-    from stg_toewijzing_perioden
-    group by periode, aanbieder_agb
-),
 concentratie as (
     select
         periode,
@@ -91,7 +86,7 @@ concentratie as (
             sum(clienten) over (partition by periode order by clienten desc, aanbieder_agb rows unbounded preceding)
                 as tot_en_met,
             sum(clienten) over (partition by periode) as totaal
-        from per_aanbieder
+        from stg_aanbieder_clienten
     )
     group by periode
 ),
@@ -101,7 +96,7 @@ zonder_clienten as (
     join stg_aanbieders a
         on coalesce(a.contract_vanaf, p.periode_begin) <= p.periode_eind
         and coalesce(a.contract_tot, p.periode_eind) >= p.periode_begin
-    left join per_aanbieder pa on pa.periode = p.periode and pa.aanbieder_agb = a.aanbieder_agb
+    left join stg_aanbieder_clienten pa on pa.periode = p.periode and pa.aanbieder_agb = a.aanbieder_agb
     where pa.aanbieder_agb is null
     group by p.periode
 ),

@@ -10,7 +10,8 @@ with horizon as (
 ),
 reeksen as (
     select
-        t.*,
+        t.toewijzingnummer, t.aanbieder_agb, t.client_sleutel, t.postcode4, t.productcategorie, t.productcode,
+        t.ingangsdatum, t.effectief_eind,
         generate_series(
             greatest(cast(date_trunc('quarter', t.ingangsdatum) as date), h.eerste),
             least(coalesce(t.effectief_eind, h.laatste), h.laatste),
@@ -27,24 +28,30 @@ reeksen as (
     from stg_toewijzingen_zorg t
     cross join horizon h
 ),
+-- Each allocation's columns ride along with its periods: no join back to the allocations.
 begins as (
-    select toewijzingnummer, 'kwartaal' as soort, unnest(kwartalen) as periode_begin from reeksen
+    select
+        toewijzingnummer, aanbieder_agb, client_sleutel, postcode4, productcategorie, productcode, ingangsdatum,
+        effectief_eind, 'kwartaal' as soort, unnest(kwartalen) as periode_begin
+    from reeksen
     union all
-    select toewijzingnummer, 'halfjaar', unnest(halfjaren) from reeksen
+    select
+        toewijzingnummer, aanbieder_agb, client_sleutel, postcode4, productcategorie, productcode, ingangsdatum,
+        effectief_eind, 'halfjaar', unnest(halfjaren)
+    from reeksen
 )
 select
     p.periode,
     p.periode_begin,
     p.periode_eind,
-    t.toewijzingnummer,
-    t.aanbieder_agb,
-    t.client_sleutel,
-    t.postcode4,
-    t.productcategorie,
-    t.productcode,
-    t.ingangsdatum,
-    t.effectief_eind,
-    t.ingangsdatum <= p.periode_begin and coalesce(t.effectief_eind, p.periode_begin) >= p.periode_begin as actief_op_begin
+    b.toewijzingnummer,
+    b.aanbieder_agb,
+    b.client_sleutel,
+    b.postcode4,
+    b.productcategorie,
+    b.productcode,
+    b.ingangsdatum,
+    b.effectief_eind,
+    b.ingangsdatum <= p.periode_begin and coalesce(b.effectief_eind, p.periode_begin) >= p.periode_begin as actief_op_begin
 from begins b
 join stg_perioden p on p.soort = b.soort and p.periode_begin = cast(b.periode_begin as date)
-join stg_toewijzingen_zorg t on t.toewijzingnummer = b.toewijzingnummer
