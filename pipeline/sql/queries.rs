@@ -61,7 +61,6 @@ macro_rules! embedded {
 pub const EMBEDDED: &[(Layer, &str, &str)] = &[
     embedded!(Staging, "staging", stg_aanbieder_clienten),
     embedded!(Staging, "staging", stg_aanbieders),
-    embedded!(Staging, "staging", stg_annuleringen),
     embedded!(Staging, "staging", stg_begroting),
     embedded!(Staging, "staging", stg_declaratieregels),
     embedded!(Staging, "staging", stg_ervaringen),

@@ -19,32 +19,52 @@
 -- * besparing_optimaal: expected saving, scenario optimaal (begroting.csv), euro
 -- * peildatum: the as-of date the figures were computed with
 with
+-- per month first: twenty million lines become a few dozen rows
+per_maand as (
+    select maand, sum(bedrag) as gerealiseerd
+    from stg_declaratieregels
+    group by maand
+),
 per_jaar as (
     select
         cast(date_part('year', maand) as bigint) as jaar,
-        sum(bedrag) as gerealiseerd,
-        count(distinct maand) as maanden_met_data
-    from stg_declaratieregels
+        sum(gerealiseerd) as gerealiseerd,
+        count(*) as maanden_met_data
+    from per_maand
     group by cast(date_part('year', maand) as bigint)
 ),
+-- the year before from the same rows: DataFusion computes a CTE again wherever it is named
+met_vorig as (
+    select
+        *,
+        case when lag(jaar) over (order by jaar) = jaar - 1 then lag(gerealiseerd) over (order by jaar) end
+            as vorig_gerealiseerd
+    from per_jaar
+),
 jaren as (
-    select jaar from stg_begroting
-    union select jaar from per_jaar
+    select
+        coalesce(b.jaar, r.jaar) as jaar,
+        b.begroting,
+        b.besparing_behoudend,
+        b.besparing_gemiddeld,
+        b.besparing_optimaal,
+        r.gerealiseerd,
+        r.maanden_met_data,
+        r.vorig_gerealiseerd
+    from stg_begroting b
+    full join met_vorig r on r.jaar = b.jaar
 )
 select
     j.jaar,
-    b.begroting,
-    cast(coalesce(r.gerealiseerd, 0) as decimal(18, 2)) as gerealiseerd,
-    coalesce(r.maanden_met_data, 0) as maanden_met_data,
-    cast(r.gerealiseerd * 12 / r.maanden_met_data as decimal(18, 2)) as prognose,
-    cast(vorig.gerealiseerd - cast(r.gerealiseerd * 12 / r.maanden_met_data as decimal(18, 2)) as decimal(18, 2))
+    j.begroting,
+    cast(coalesce(j.gerealiseerd, 0) as decimal(18, 2)) as gerealiseerd,
+    coalesce(j.maanden_met_data, 0) as maanden_met_data,
+    cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) as prognose,
+    cast(j.vorig_gerealiseerd - cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) as decimal(18, 2))
         as besparing_prognose,
-    b.besparing_behoudend,
-    b.besparing_gemiddeld,
-    b.besparing_optimaal,
+    j.besparing_behoudend,
+    j.besparing_gemiddeld,
+    j.besparing_optimaal,
     pd.peildatum
 from jaren j
 cross join peildatum pd
-left join stg_begroting b on b.jaar = j.jaar
-left join per_jaar r on r.jaar = j.jaar
-left join per_jaar vorig on vorig.jaar = j.jaar - 1

@@ -23,16 +23,31 @@ declaraties as (
     select
         mp.periode,
         d.aanbieder_agb,
-        count(*) as regels,
-        sum(d.bedrag) as gedeclareerd,
-        coalesce(sum(d.bedrag) filter (where pr.maatwerk = 'ja'), 0) as maatwerk_gedeclareerd,
-        coalesce(sum(d.bedrag) filter (where d.effectief and not d.rechtmatig), 0) as onrechtmatig_bedrag,
-        count(*) filter (where d.effectief and not d.rechtmatig) as onrechtmatig_regels,
-        coalesce(sum(d.bedrag) filter (where d.dubbel), 0) as dubbel_bedrag,
-        count(*) filter (where d.dubbel) as dubbel_regels
-    -- the products (few) first: a hash join holds its first side in memory
-    from stg_producten pr
-    right join stg_declaratieregels d on pr.productcode = d.productcode
+        sum(d.regels) as regels,
+        sum(d.gedeclareerd) as gedeclareerd,
+        sum(d.maatwerk_gedeclareerd) as maatwerk_gedeclareerd,
+        sum(d.onrechtmatig_bedrag) as onrechtmatig_bedrag,
+        sum(d.onrechtmatig_regels) as onrechtmatig_regels,
+        sum(d.dubbel_bedrag) as dubbel_bedrag,
+        sum(d.dubbel_regels) as dubbel_regels
+    -- per month first: twenty million lines become a few thousand rows before each month
+    -- is counted in its quarter and its half-year
+    from (
+        select
+            d.maand,
+            d.aanbieder_agb,
+            count(*) as regels,
+            sum(d.bedrag) as gedeclareerd,
+            coalesce(sum(d.bedrag) filter (where pr.maatwerk = 'ja'), 0) as maatwerk_gedeclareerd,
+            coalesce(sum(d.bedrag) filter (where d.effectief and not d.rechtmatig), 0) as onrechtmatig_bedrag,
+            count(*) filter (where d.effectief and not d.rechtmatig) as onrechtmatig_regels,
+            coalesce(sum(d.bedrag) filter (where d.dubbel), 0) as dubbel_bedrag,
+            count(*) filter (where d.dubbel) as dubbel_regels
+        -- the products (few) first: a hash join holds its first side in memory
+        from stg_producten pr
+        right join stg_declaratieregels d on pr.productcode = d.productcode
+        group by d.maand, d.aanbieder_agb
+    ) d
     join stg_maand_perioden mp on mp.maand = d.maand
     group by mp.periode, d.aanbieder_agb
 ),
