@@ -36,7 +36,10 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .set_bool("datafusion.execution.parquet.pushdown_filters", true);
+        // Filters run after the Parquet decoder (DataFusion's default): the peildatum
+        // and debit filters keep nearly every row, so decoding them inside the reader
+        // made `compute --all` at national scale 10% slower (BENCHMARKS.md).
+        .set_bool("datafusion.execution.parquet.pushdown_filters", false);
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     super::functions::register(&ctx);
     Ok(ctx)
