@@ -247,3 +247,28 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
         .to_string();
     assert!(message.contains("the statement was stopped after"), "{message}");
 }
+
+#[test]
+fn the_analysts_session_stops_quietly_when_its_reader_closes_the_pipe() {
+    use std::io::BufRead;
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    let config_file = deployment.config.paths.data.parent().expect("the deployment folder").join("wmo-monitor.toml");
+    // `wmo-monitor sql ... | head -2`: far more rows than a pipe holds, and a reader that leaves.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wmo-monitor"))
+        .arg("--config")
+        .arg(&config_file)
+        .args(["sql", "--format", "csv", "-e", "select value from generate_series(1, 5000000)"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    assert_eq!(lines.next().expect("a header").expect("text"), "value");
+    assert_eq!(lines.next().expect("a row").expect("text"), "1");
+    drop(lines);
+    let output = child.wait_with_output().expect("it ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr, "", "nothing to report when the reader has what it wanted");
+}

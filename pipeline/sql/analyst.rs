@@ -4,7 +4,7 @@
 //! stdout (nothing else does) or to a file.
 
 use super::catalog;
-use super::output::{Format, ResultWriter, Sink};
+use super::output::{Format, ResultWriter, Sink, Stdout};
 use super::queries::{self, Layer};
 use super::session::{self, Limits};
 use crate::config::Config;
@@ -73,6 +73,7 @@ async fn run_script(ctx: &SessionContext, text: &str, options: &AnalystOptions, 
             statements.len()
         )));
     }
+    let stdout = Stdout::default();
     for statement in statements {
         let sink: Sink = match &options.output {
             Some(path) => Box::new(BufWriter::new(
@@ -81,9 +82,12 @@ async fn run_script(ctx: &SessionContext, text: &str, options: &AnalystOptions, 
             None if options.format == Format::Parquet => {
                 return Err(Error::Sql("Parquet output needs a file: add --output FILE".into()));
             }
-            None => Box::new(BufWriter::new(std::io::stdout())),
+            None => Box::new(BufWriter::new(stdout.clone())),
         };
-        execute(ctx, statement, options.format, sink, limits).await?;
+        match execute(ctx, statement, options.format, sink, limits).await {
+            Err(_) if stdout.reader_gone() => return Ok(()),
+            result => result?,
+        }
     }
     Ok(())
 }

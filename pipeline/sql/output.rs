@@ -8,6 +8,8 @@ use datafusion::arrow::json::{ArrayWriter, WriterBuilder as JsonWriterBuilder};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use parquet::arrow::ArrowWriter;
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -22,6 +24,39 @@ pub enum Format {
 }
 
 pub type Sink = Box<dyn Write + Send>;
+
+/// Standard output that notices when its reader has gone, as with
+/// `wmo-monitor sql ... | head`: the analyst closed the pipe on purpose, so the
+/// statement stops without an error, as other Unix tools do.
+#[derive(Clone, Default)]
+pub struct Stdout {
+    reader_gone: Arc<AtomicBool>,
+}
+
+impl Stdout {
+    pub fn reader_gone(&self) -> bool {
+        self.reader_gone.load(Ordering::Relaxed)
+    }
+
+    fn noting<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                self.reader_gone.store(true, Ordering::Relaxed);
+            }
+        }
+        result
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.noting(std::io::stdout().write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.noting(std::io::stdout().flush())
+    }
+}
 
 /// Writes batches as they come, so a large result never sits in memory whole
 /// (the aligned table excepted: its column widths need every row).
