@@ -44,71 +44,262 @@ impl Pseudonymiser {
         let digest = mac.finalize().into_bytes();
         hex::encode(&digest[..16])
     }
+
+    /// A value as sent in a field that is no BSN field (a message id, an
+    /// allocation or reference number, a respondent id), with every run of
+    /// exactly nine digits that passes the elfproef (a BSN written where it
+    /// does not belong) replaced by `bsn-` and twelve hex digits of its keyed
+    /// pseudonym: the same BSN gives the same value in every message, so the
+    /// identifier still joins, and the BSN is gone. Returns `None` when
+    /// nothing needed masking.
+    pub fn guard_identifier(&self, value: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut copied = 0;
+        for (start, end) in digit_runs(value) {
+            let run = &value[start..end];
+            if end - start == 9 && bsn_is_valid(run) {
+                out.push_str(&value[copied..start]);
+                out.push_str("bsn-");
+                out.push_str(&self.pseudonym(run)[..12]);
+                copied = end;
+            }
+        }
+        if copied == 0 {
+            return None;
+        }
+        out.push_str(&value[copied..]);
+        Some(out)
+    }
 }
 
-/// Elements whose content identifies a person; their text never survives.
-const PERSONAL_ELEMENTS: &[&str] = &[
-    "Bsn",
-    "Datum",
-    "Achternaam",
-    "Voorvoegsel",
-    "Voornamen",
-    "Voorletters",
-    "Partnernaam",
-    "Straatnaam",
-    "Huisnummer",
-    "Huisletter",
-    "HuisnummerToevoeging",
-    "Postcode",
-    "Plaatsnaam",
-    "Locatieomschrijving",
-    "Telefoonnummer",
-    "Landnummer",
-    "Emailadres",
+/// Byte ranges of the runs of ASCII digits in `text`.
+fn digit_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() && !bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        Some((start, i))
+    })
+}
+
+/// Elements whose content quarantine keeps: the structure of an iWmo
+/// message (codes, dates, amounts, numbers). Everything else keeps its tags
+/// but loses its content: names, addresses, birth dates, contact details,
+/// and whatever an unknown element holds.
+const STRUCTURAL_ELEMENTS: &[&str] = &[
+    "BerichtCode",
+    "BerichtVersie",
+    "BerichtSubversie",
+    "Afzender",
+    "Ontvanger",
+    "Identificatie",
+    "Dagtekening",
+    "BasisschemaXsdVersie",
+    "BerichtXsdVersie",
+    "Geslacht",
+    "ToewijzingNummer",
+    "Categorie",
+    "Code",
+    "Toewijzingsdatum",
+    "Ingangsdatum",
+    "Einddatum",
+    "Begindatum",
+    "RedenWijziging",
+    "Volume",
+    "Eenheid",
+    "Frequentie",
+    "Budget",
+    "ToewijzingIngangsdatum",
+    "StatusAanlevering",
+    "RedenBeeindiging",
+    "DeclaratieNummer",
+    "DeclaratieDagtekening",
+    "TotaalBedrag",
+    "DebetCredit",
+    "ReferentieNummer",
+    "VorigReferentieNummer",
+    "ProductCategorie",
+    "ProductCode",
+    "GeleverdVolume",
+    "ProductTarief",
+    "Bedrag",
+    "Soort",
 ];
 
 /// How much raw text quarantine keeps of one record.
 pub const RAW_TEXT_LIMIT: usize = 4000;
+/// How long a quarantine message may be: it may quote a value as sent.
+pub const MESSAGE_LIMIT: usize = 300;
 
-/// Makes raw input text safe to keep: the content of personal XML elements
-/// is replaced by `***`, and every run of exactly nine digits (a BSN, wherever
-/// it stands) by `*********`. Works on malformed XML and CSV lines too.
+/// Makes raw input text safe to keep. In XML only the content of structural
+/// elements survives (the rest becomes `***`) and attribute values are
+/// masked but for namespace declarations; text outside tags (a CSV line,
+/// junk) loses e-mail addresses, phone numbers and postcodes; every run of
+/// exactly nine digits (a BSN, wherever it stands) becomes `*********`. Works
+/// on malformed XML too, and keeps at most [`RAW_TEXT_LIMIT`] bytes.
 pub fn scrub(raw: &str) -> String {
+    // Only the first part is kept: no need to scrub megabytes.
+    let raw = &raw[..floor_char_boundary(raw, RAW_TEXT_LIMIT * 4)];
     let mut out = String::with_capacity(raw.len().min(RAW_TEXT_LIMIT + 16));
     let mut rest = raw;
+    let mut keep_content = false;
     while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
+        let text = &rest[..open];
+        if keep_content || text.trim().is_empty() {
+            out.push_str(&mask_contact_details(text));
+        } else {
+            out.push_str("***");
+        }
         let tag_end = match rest[open..].find('>') {
             Some(end) => open + end + 1,
             None => {
-                out.push_str(&rest[open..]);
+                out.push_str(&mask_contact_details(&rest[open..]));
                 rest = "";
                 break;
             }
         };
         let tag = &rest[open..tag_end];
-        out.push_str(tag);
+        out.push_str(&mask_attributes(tag));
+        keep_content = is_structural_open_tag(tag);
         rest = &rest[tag_end..];
-        if is_personal_open_tag(tag) {
-            let content_end = rest.find('<').unwrap_or(rest.len());
-            if !rest[..content_end].trim().is_empty() {
-                out.push_str("***");
-            }
-            rest = &rest[content_end..];
-        }
     }
-    out.push_str(rest);
-    let masked = mask_bsn_like(&out);
-    truncate(masked, RAW_TEXT_LIMIT)
+    if keep_content || out.is_empty() || rest.trim().is_empty() {
+        out.push_str(&mask_contact_details(rest));
+    } else {
+        out.push_str("***");
+    }
+    truncate(mask_bsn_like(&out), RAW_TEXT_LIMIT)
 }
 
-fn is_personal_open_tag(tag: &str) -> bool {
+/// A quarantine message: it may quote a value as sent, so it is masked like
+/// raw text outside tags, and capped at [`MESSAGE_LIMIT`].
+pub fn scrub_message(message: &str) -> String {
+    let message = &message[..floor_char_boundary(message, MESSAGE_LIMIT * 4)];
+    truncate(mask_bsn_like(&mask_contact_details(message)), MESSAGE_LIMIT)
+}
+
+fn is_structural_open_tag(tag: &str) -> bool {
     if tag.starts_with("</") || tag.starts_with("<?") || tag.starts_with("<!") || tag.ends_with("/>") {
         return false;
     }
     let name = tag[1..].split(|c: char| c.is_whitespace() || c == '>' || c == '/').next().unwrap_or("");
     let local = name.rsplit(':').next().unwrap_or(name);
-    PERSONAL_ELEMENTS.contains(&local)
+    STRUCTURAL_ELEMENTS.contains(&local)
+}
+
+/// A tag with its attribute values masked, but for namespace declarations.
+fn mask_attributes(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    let mut rest = tag;
+    while let Some(equals) = rest.find('=') {
+        let before = &rest[..equals];
+        let name = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+        let after = rest[equals + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            out.push_str(&rest[..=equals]);
+            rest = &rest[equals + 1..];
+            continue;
+        };
+        let Some(close) = after[1..].find(quote) else { break };
+        out.push_str(before);
+        out.push('=');
+        out.push(quote);
+        if name.starts_with("xmlns") {
+            out.push_str(&after[1..=close]);
+        } else {
+            out.push_str("***");
+            out.push(quote);
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Masks e-mail addresses, phone numbers (ten or more digits, with the usual
+/// separators) and postcodes with their letters (1234 AB) in free text.
+pub fn mask_contact_details(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Words: e-mail addresses go whole.
+    let mut masked_words = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            masked_words.push(' ');
+        }
+        let mut cells = word.split([';', ',', '\t', '|']).peekable();
+        let separators: Vec<char> = word.chars().filter(|c| matches!(c, ';' | ',' | '\t' | '|')).collect();
+        let mut n = 0;
+        while let Some(cell) = cells.next() {
+            masked_words.push_str(if cell.contains('@') { "***" } else { cell });
+            if cells.peek().is_some() {
+                masked_words.push(separators[n]);
+                n += 1;
+            }
+        }
+    }
+    // Phone numbers: runs of digits and + - ( ) . and single spaces.
+    let chars: Vec<char> = masked_words.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let is_phone_char = |c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ' | '.');
+        if chars[i].is_ascii_digit() || chars[i] == '+' || chars[i] == '(' {
+            let start = i;
+            let mut end = i;
+            let mut digits = 0;
+            while end < chars.len() && is_phone_char(chars[end]) {
+                if chars[end].is_ascii_digit() {
+                    digits += 1;
+                }
+                end += 1;
+            }
+            // Trailing separators belong to the text after it.
+            while end > start && !chars[end - 1].is_ascii_digit() {
+                end -= 1;
+            }
+            if digits >= 10 {
+                out.push_str("***");
+                i = end;
+                continue;
+            }
+            // A postcode: four digits, an optional space, two capitals, then no letter.
+            if end - start == 4 && digits == 4 {
+                let mut j = end;
+                if chars.get(j) == Some(&' ') {
+                    j += 1;
+                }
+                let letters = chars.get(j..j + 2).is_some_and(|l| l.iter().all(|c| c.is_ascii_uppercase()));
+                let after = chars.get(j + 2).is_none_or(|c| !c.is_alphanumeric());
+                if letters && after {
+                    out.push_str("***");
+                    i = j + 2;
+                    continue;
+                }
+            }
+            out.extend(&chars[start..end.max(start + 1)]);
+            i = end.max(start + 1);
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn floor_char_boundary(text: &str, limit: usize) -> usize {
+    let mut cut = limit.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
 }
 
 /// Replaces every run of exactly nine ASCII digits by asterisks.
@@ -140,11 +331,7 @@ pub fn mask_bsn_like(text: &str) -> String {
 
 fn truncate(mut text: String, limit: usize) -> String {
     if text.len() > limit {
-        let mut cut = limit;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
+        text.truncate(floor_char_boundary(&text, limit));
         text.push_str(" [...]");
     }
     text

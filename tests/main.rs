@@ -8,6 +8,8 @@ mod compute_command;
 mod csv_dialects;
 mod demo_command;
 mod exactly_once;
+mod fuzz_parsers;
+mod hostile_inbox;
 mod indicators;
 mod other_reader;
 mod privacy;

@@ -115,15 +115,73 @@ fn pseudonyms_are_keyed_and_stable() {
 }
 
 #[test]
-fn scrubbing_masks_personal_elements_and_nine_digit_runs() {
-    use wmo_monitor::privacy::{mask_bsn_like, scrub};
+fn scrubbing_keeps_only_structural_elements_and_masks_contact_details() {
+    use wmo_monitor::privacy::{mask_bsn_like, scrub, scrub_message};
     let raw = "<Client><Bsn>999911144</Bsn><Geboortedatum><iwmo:Datum>1982-07-05</iwmo:Datum></Geboortedatum>\
-               <iwmo:Achternaam>Testachternaam</iwmo:Achternaam><ToewijzingNummer>3169899</ToewijzingNummer>";
+               <iwmo:Achternaam>Testachternaam</iwmo:Achternaam><ToewijzingNummer>3169899</ToewijzingNummer>\
+               <Opmerking naam=\"Testvoornaam\">Bel Testvoornaam op 06-12345678 of test@voorbeeld.example</Opmerking>";
     let safe = scrub(raw);
-    for secret in ["999911144", "1982-07-05", "Testachternaam"] {
+    for secret in ["999911144", "1982-07-05", "Testachternaam", "Testvoornaam", "12345678", "voorbeeld.example"] {
         assert!(!safe.contains(secret), "{secret} in {safe}");
     }
-    assert!(safe.contains("<ToewijzingNummer>3169899</ToewijzingNummer>"));
+    assert!(safe.contains("<ToewijzingNummer>3169899</ToewijzingNummer>"), "{safe}");
+    let line = scrub("2019-0001;75284015;test@voorbeeld.example;+31 6 1234 5678;8031 LW;2019-02-02;7,5");
+    assert_eq!(line, "2019-0001;75284015;***;***;***;2019-02-02;7,5");
     assert_eq!(mask_bsn_like("a;999911144;1234567890;12345678"), "a;*********;1234567890;12345678");
     assert!(scrub(&"x".repeat(10_000)).len() < 4100, "raw text is cut to a readable size");
+    assert!(scrub_message(&format!("Bedrag {} is not a number", "9".repeat(200_000 * 1000 / 1000))).len() < 400);
+}
+
+#[test]
+fn a_bsn_written_in_an_identifier_field_is_masked_and_still_joins() {
+    let deployment = Deployment::new();
+    // The debit's reference number and the credit's VorigReferentieNummer: the same BSN.
+    let text = fixture_text("inbox/wmo323.xml")
+        .replacen("<iwmo:ReferentieNummer>R0002<", "<iwmo:ReferentieNummer>999911144<", 1)
+        .replacen("<iwmo:VorigReferentieNummer>R0001<", "<iwmo:VorigReferentieNummer>R999911144X<", 1);
+    deployment.inbox("d.xml", text);
+    deployment.inbox("e.csv", fixture_text("inbox/clientervaring.csv").replacen("2019-0001;", "999925994;", 1));
+    deployment.ingest();
+    let lines = deployment.table(Table::Declaratieregels);
+    let reference = crate::support::value(&lines[0], "referentienummer");
+    assert!(reference.starts_with("bsn-") && reference.len() == 16, "{reference}");
+    let previous = crate::support::value(&lines[1], "vorig_referentienummer");
+    assert_eq!(
+        previous,
+        format!("R{reference}X"),
+        "the same BSN gives the same mask, so the credit still names its debit"
+    );
+    let respondents: Vec<String> =
+        deployment.table(Table::Ervaringen).iter().map(|r| crate::support::value(r, "respondent_id")).collect();
+    assert!(respondents[0].starts_with("bsn-"), "{respondents:?}");
+    for table in Table::ALL {
+        for row in deployment.table(table) {
+            for cell in row.values().flatten() {
+                assert!(!cell.contains("999911144") && !cell.contains("999925994"), "{} holds {cell}", table.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn quarantine_keeps_no_name_phone_or_mail_from_unknown_cells_and_caps_its_message() {
+    let deployment = Deployment::new();
+    let csv = "toewijzingnummer;aanbieder_agb;bsn;evaluatiedatum;soort;doelrealisatie;vervolg;opmerking\n\
+               3169899;75284015;999911144;2019-13-45;eind;volledig;maatwerk;Testvoornaam Testachternaam belt terug\n";
+    deployment.inbox("eval.csv", csv);
+    let huge = fixture_text("inbox/wmo305.xml").replacen(
+        "<iwmo:Dagtekening>2019-02-06<",
+        &format!("<iwmo:Dagtekening>{}<", "x".repeat(2_000_000)),
+        1,
+    );
+    deployment.inbox("groot.xml", huge);
+    deployment.ingest();
+    let quarantine = deployment.table(Table::Quarantaine);
+    assert_eq!(quarantine.len(), 2);
+    for row in &quarantine {
+        let raw = crate::support::value(row, "ruwe_tekst");
+        assert!(!raw.contains("Testvoornaam") && !raw.contains("999911144"), "{raw}");
+        assert!(crate::support::value(row, "melding").len() <= 310, "the message is capped");
+    }
+    assert!(crate::support::value(&quarantine[0], "ruwe_tekst").contains("3169899;75284015"));
 }

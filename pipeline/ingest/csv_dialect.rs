@@ -5,6 +5,7 @@
 
 use super::rules;
 use super::source::{Context, Fault, Input, Loaded, Reject, Sniff};
+use super::values;
 use crate::lake::{Table, Value};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -65,16 +66,32 @@ impl Row<'_> {
 
     pub fn date(&self, column: &str) -> Result<NaiveDate, Fault> {
         let text = self.required(column)?;
-        parse_date(text).ok_or_else(|| date_fault(column, text))
+        values::message_date(parse_date(text).ok_or_else(|| date_fault(column, text))?, column)
     }
 
     pub fn optional_date(&self, column: &str) -> Result<Option<NaiveDate>, Fault> {
-        self.get(column).map(|t| parse_date(t).ok_or_else(|| date_fault(column, t))).transpose()
+        self.get(column)
+            .map(|t| values::message_date(parse_date(t).ok_or_else(|| date_fault(column, t))?, column))
+            .transpose()
     }
 
+    /// An end date that may be empty, or 9999-12-31 for open-ended.
+    pub fn optional_end_date(&self, column: &str) -> Result<Option<NaiveDate>, Fault> {
+        match self.get(column) {
+            None => Ok(None),
+            Some(text) => values::end_date(parse_date(text).ok_or_else(|| date_fault(column, text))?, column),
+        }
+    }
+
+    /// A euro amount that fits the lake's `decimal(18,2)`.
     pub fn decimal(&self, column: &str) -> Result<Decimal, Fault> {
         let text = self.required(column)?;
-        parse_decimal(text).ok_or_else(|| number_fault(column, text))
+        values::euro(parse_decimal(text).ok_or_else(|| number_fault(column, text))?, column)
+    }
+
+    /// A year in the span of message dates.
+    pub fn year(&self, column: &str) -> Result<i64, Fault> {
+        values::year(self.integer(column)?, column)
     }
 
     pub fn optional_decimal(&self, column: &str) -> Result<Option<Decimal>, Fault> {
@@ -189,6 +206,27 @@ pub fn load(input: &Input, context: &Context, spec: &CsvSpec, read_row: RowReade
             text.lines().next().unwrap_or(""),
         );
     }
+    // Quarantine keeps the cells of the columns this export is read for;
+    // any other column (a name, an address, a remark) is masked.
+    let read_for: Vec<bool> =
+        header.iter().map(|name| spec.required.contains(&normalise_header(name).as_str())).collect();
+    let separator = (delimiter as char).to_string();
+    let raw_of = |record: &csv::StringRecord, aligned: bool| -> String {
+        record
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let kept = if aligned {
+                    read_for.get(i).copied().unwrap_or(false)
+                } else {
+                    // Cells may have shifted: only those without letters are kept.
+                    !cell.chars().any(char::is_alphabetic)
+                };
+                if kept || cell.trim().is_empty() { cell } else { "***" }
+            })
+            .collect::<Vec<_>>()
+            .join(&separator)
+    };
     let mut loaded = Loaded::default();
     let mut record = csv::StringRecord::new();
     loop {
@@ -204,7 +242,7 @@ pub fn load(input: &Input, context: &Context, spec: &CsvSpec, read_row: RowReade
                         rule: &rules::CSV_SHAPE,
                         location: format!("line {}", record.position().map_or(line, |p| p.line())),
                         message: format!("the line has {} cells where the header has {}", record.len(), header.len()),
-                        raw: record.iter().collect::<Vec<_>>().join(&(delimiter as char).to_string()),
+                        raw: raw_of(&record, false),
                     });
                     continue;
                 }
@@ -215,7 +253,7 @@ pub fn load(input: &Input, context: &Context, spec: &CsvSpec, read_row: RowReade
                         rule: fault.rule,
                         location: format!("line {}", record.position().map_or(line, |p| p.line())),
                         message: fault.message,
-                        raw: record.iter().collect::<Vec<_>>().join(&(delimiter as char).to_string()),
+                        raw: raw_of(&record, true),
                     }),
                 }
             }

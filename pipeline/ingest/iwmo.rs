@@ -3,6 +3,7 @@
 
 use super::rules;
 use super::source::{Context, Fault, Loaded, Reject};
+use super::values;
 use super::xml::{self, Element};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -104,7 +105,27 @@ pub fn optional_date(el: &Element, path: &str) -> Result<Option<NaiveDate>, Faul
     el.text_at(path).map(|t| parse_date(t, path)).transpose()
 }
 
+/// An end date that may be absent, or 9999-12-31 for open-ended.
+pub fn optional_end_date(el: &Element, path: &str) -> Result<Option<NaiveDate>, Fault> {
+    match el.text_at(path) {
+        None => Ok(None),
+        Some(text) => values::end_date(parse_any_date(text, path)?, path),
+    }
+}
+
+/// A birth date that may be absent; a fault never repeats it.
+pub fn optional_birth_date(el: &Element, path: &str) -> Result<Option<NaiveDate>, Fault> {
+    let Some(text) = el.text_at(path) else { return Ok(None) };
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| Fault::new(&rules::DATE_INVALID, format!("{path} is not a date (YYYY-MM-DD)")))?;
+    values::birth_date(date, path).map(Some)
+}
+
 fn parse_date(text: &str, path: &str) -> Result<NaiveDate, Fault> {
+    values::message_date(parse_any_date(text, path)?, path)
+}
+
+fn parse_any_date(text: &str, path: &str) -> Result<NaiveDate, Fault> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| Fault::new(&rules::DATE_INVALID, format!("{path} {text:?} is not a date (YYYY-MM-DD)")))
 }
@@ -156,6 +177,26 @@ pub fn optional_integer(el: &Element, path: &str) -> Result<Option<i64>, Fault> 
 /// iWmo amounts are whole euro cents; the lake keeps euro.
 pub fn euro_from_cents(cents: i64) -> Decimal {
     Decimal::new(cents, 2)
+}
+
+/// An amount in cents, not negative and within [`values::MAX_CENTS`], as euro.
+pub fn amount(el: &Element, path: &str) -> Result<Decimal, Fault> {
+    values::bounded(integer(el, path)?, values::MAX_CENTS, path).map(euro_from_cents)
+}
+
+pub fn optional_amount(el: &Element, path: &str) -> Result<Option<Decimal>, Fault> {
+    optional_integer(el, path)?
+        .map(|cents| values::bounded(cents, values::MAX_CENTS, path).map(euro_from_cents))
+        .transpose()
+}
+
+/// A volume, not negative and within [`values::MAX_VOLUME`].
+pub fn volume(el: &Element, path: &str) -> Result<i64, Fault> {
+    values::bounded(integer(el, path)?, values::MAX_VOLUME, path)
+}
+
+pub fn optional_volume(el: &Element, path: &str) -> Result<Option<i64>, Fault> {
+    optional_integer(el, path)?.map(|v| values::bounded(v, values::MAX_VOLUME, path)).transpose()
 }
 
 /// Checks the BSN and returns the pseudonym; the BSN itself goes no further.

@@ -12,6 +12,7 @@ pub mod run;
 pub mod source;
 pub mod summary;
 pub mod survey;
+pub mod values;
 pub mod wmo301;
 pub mod wmo323;
 pub mod xml;

@@ -41,8 +41,8 @@ fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     let declaration = std::str::from_utf8(&bytes[..end]).ok()?;
     let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
     let after = after.trim_start().strip_prefix('=')?.trim_start();
-    let quote = after.chars().next()?;
-    let label = after[1..].split(quote).next()?;
+    let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let label = after[quote.len_utf8()..].split(quote).next()?;
     encoding_rs::Encoding::for_label(label.trim().as_bytes())
 }
 

@@ -37,7 +37,7 @@ pub static AANBIEDERS: Reference = Reference {
     },
     read_row: |row| {
         let from = row.optional_date("contract_vanaf")?;
-        let until = row.optional_date("contract_tot")?;
+        let until = row.optional_end_date("contract_tot")?;
         if let Some(from) = from {
             iwmo::ordered(from, until, "contract")?;
         }
@@ -78,7 +78,7 @@ pub static PRODUCTEN: Reference = Reference {
             return Err(Fault::new(&rules::CSV_VALUE, format!("productcategorie {category:?} is not in WMO020")));
         }
         let from = row.date("geldig_vanaf")?;
-        let until = row.optional_date("geldig_tot")?;
+        let until = row.optional_end_date("geldig_tot")?;
         iwmo::ordered(from, until, "validity")?;
         Ok(vec![
             row.required("productcode")?.into(),
@@ -120,7 +120,7 @@ pub static INWONERS: Reference = Reference {
         required: &["jaar", "stadsdeel", "inwoners"],
     },
     read_row: |row| {
-        Ok(vec![row.integer("jaar")?.into(), row.required("stadsdeel")?.into(), row.integer("inwoners")?.into()])
+        Ok(vec![row.year("jaar")?.into(), row.required("stadsdeel")?.into(), row.integer("inwoners")?.into()])
     },
 };
 
@@ -133,7 +133,7 @@ pub static BEGROTING: Reference = Reference {
     },
     read_row: |row| {
         Ok(vec![
-            row.integer("jaar")?.into(),
+            row.year("jaar")?.into(),
             row.decimal("begroting")?.into(),
             row.decimal("besparing_behoudend")?.into(),
             row.decimal("besparing_gemiddeld")?.into(),

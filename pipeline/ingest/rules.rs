@@ -18,6 +18,8 @@ macro_rules! rules {
 rules! {
     FILE_ENCODING = "BESTAND-01", "the file is empty or not text in UTF-8, UTF-16 or Windows-1252 (or the encoding its XML declaration names)";
     FILE_UNKNOWN = "BESTAND-02", "the content is no known iWmo 3.2 message or CSV export";
+    FILE_NOT_PLAIN = "BESTAND-03", "the entry is a link (symbolic, or a second hard link) or no plain file; it is refused unread and archived as it is";
+    FILE_UNREADABLE = "BESTAND-04", "the file cannot be read (permissions or a disk error)";
     XML_MALFORMED = "XML-01", "the XML is not well-formed";
     XML_VERSION = "XML-02", "an iWmo message of another standard or version than iWmo 3.2";
     HEADER_MESSAGE = "HDR-01", "BerichtCode, BerichtVersie or BerichtSubversie do not fit the message (414/418/420/484, 3, 2)";
@@ -27,8 +29,10 @@ rules! {
     BSN_ELFPROEF = "BSN-01", "the BSN is not 9 digits passing the elfproef";
     DATE_INVALID = "DATUM-01", "a date is not a valid date";
     DATE_ORDER = "DATUM-02", "an end date lies before its start date";
+    DATE_RANGE = "DATUM-03", "a date lies outside 2000-01-01 to 2100-12-31 (a birth date before 1880; an end date of 9999-12-31 is read as open-ended)";
     CODE_LIST = "CODE-01", "a code is not in its code list";
     NUMBER_INVALID = "GETAL-01", "a number or amount is not valid";
+    NUMBER_RANGE = "GETAL-02", "an amount or volume is negative or beyond its range (iWmo amounts up to 99999999999 cents, volumes up to 99999999; reference amounts what decimal(18,2) holds)";
     DECL_TOTAL = "DECL-01", "TotaalIngediendBedrag is not the signed sum of the lines; the whole declaration is rejected";
     DECL_MONTH = "DECL-02", "the DeclaratiePeriode is not one calendar month; the whole declaration is rejected";
     DECL_PRODUCT_PERIOD = "DECL-03", "the ProductPeriode lies outside the DeclaratiePeriode";

@@ -5,7 +5,7 @@
 //! being counted twice.
 
 use super::recognise::{self, UNKNOWN};
-use super::rules;
+use super::rules::{self, Rule};
 use super::source::{Context, Loaded};
 use super::summary::IngestSummary;
 use crate::config::Config;
@@ -26,6 +26,10 @@ pub struct IngestOptions {
     /// the first batch is in place, as a crash would.
     #[doc(hidden)]
     pub fail_after_first_table_write: bool,
+    /// Test hook: called with each inbox file's path just before it is
+    /// archived, as a provider re-uploading under the same name would.
+    #[doc(hidden)]
+    pub before_archive: Option<fn(&Path)>,
 }
 
 /// How many files the reader thread may read ahead of the parser; bounds
@@ -38,11 +42,23 @@ enum Origin {
     Inbox,
 }
 
+impl Origin {
+    /// How `laadlog.bestand` names the folder.
+    fn folder(self) -> &'static str {
+        match self {
+            Origin::Reference => "reference",
+            Origin::Inbox => "inbox",
+        }
+    }
+}
+
 struct Candidate {
     origin: Origin,
     path: PathBuf,
-    /// Relative to its folder, with `/`.
-    relative: String,
+    /// Relative to its folder, as on disk (names need not be UTF-8).
+    relative: PathBuf,
+    /// `relative` for people and the lake: with `/`, non-UTF-8 bytes replaced.
+    display: String,
 }
 
 /// Where in the archive a file goes after its batch.
@@ -73,10 +89,56 @@ impl Outcome {
     }
 }
 
+/// An inbox file's identity and state when it was read: it is archived only
+/// while it still has them, so a file replaced or rewritten after it was
+/// read stays in the inbox, and its new content is loaded by the next run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified_ns: i128,
+}
+
+impl Stamp {
+    fn of(metadata: &fs::Metadata) -> Stamp {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            len: metadata.len(),
+            modified_ns: i128::from(metadata.mtime()) * 1_000_000_000 + i128::from(metadata.mtime_nsec()),
+        }
+    }
+}
+
+/// A move to the archive, done after the batch that logged the file is
+/// committed.
+struct Move {
+    from: PathBuf,
+    to: PathBuf,
+    read_as: Stamp,
+}
+
+/// What reading an entry gave.
+enum Read {
+    Bytes(Vec<u8>),
+    /// Refused unread (a link, a special file) or unreadable.
+    Refused {
+        rule: &'static Rule,
+        message: String,
+    },
+    /// It changed while it was read (an upload in progress): it stays in the
+    /// inbox for the next run.
+    Changing,
+    /// It was gone by the time it was read.
+    Gone,
+}
+
 struct Batch {
     load_id: i64,
     buffers: BTreeMap<Table, TableBuffer>,
-    moves: Vec<(PathBuf, PathBuf)>,
+    moves: Vec<Move>,
     bytes: u64,
 }
 
@@ -93,7 +155,14 @@ impl Batch {
         self.buffers.is_empty()
     }
 
-    fn commit(mut self, lake: &Lake, hook: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+    /// Commits the batch, then archives its inbox files; returns how many
+    /// were left in the inbox because they changed since they were read.
+    fn commit(
+        mut self,
+        lake: &Lake,
+        hook: &mut dyn FnMut() -> Result<()>,
+        before_archive: Option<fn(&Path)>,
+    ) -> Result<u64> {
         let mut parts = Vec::new();
         for (table, buffer) in &mut self.buffers {
             parts.push((*table, buffer.finish()?));
@@ -101,14 +170,25 @@ impl Batch {
         lake.commit(self.load_id, parts, hook)?;
         tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
         let mut made = std::collections::HashSet::new();
-        for (from, to) in &self.moves {
+        let mut changed = 0;
+        for Move { from, to, read_as } in &self.moves {
+            if let Some(hook) = before_archive {
+                hook(from);
+            }
+            let now = fs::symlink_metadata(from).ok().map(|m| Stamp::of(&m));
+            if now != Some(*read_as) {
+                let bestand = privacy::mask_bsn_like(&from.to_string_lossy());
+                tracing::warn!(bestand = %bestand, "changed or replaced since it was read: left in the inbox for the next run");
+                changed += 1;
+                continue;
+            }
             if let Some(parent) = to.parent().filter(|p| !made.contains(*p)) {
                 fs::create_dir_all(parent).map_err(Error::io("cannot create the archive folder", parent))?;
                 made.insert(parent.to_path_buf());
             }
             move_file(from, to)?;
         }
-        Ok(())
+        Ok(changed)
     }
 }
 
@@ -130,7 +210,7 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     let (mut total, mut files) = (0, 0);
     for (root, origin) in folders {
         walk(root, origin, &mut |candidate| {
-            total += fs::metadata(&candidate.path).map(|m| m.len()).unwrap_or(0);
+            total += fs::symlink_metadata(&candidate.path).map(|m| m.len()).unwrap_or(0);
             files += 1;
             Ok(())
         })?;
@@ -150,26 +230,42 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     // A reader thread walks the folders and reads the next few files while
     // this thread parses and writes, so the file system's work overlaps the
     // parsing. Only this thread writes the lake.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Candidate, Vec<u8>)>(READ_AHEAD);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Candidate, Read, Stamp)>(READ_AHEAD);
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || -> Result<()> {
             for (root, origin) in folders {
                 walk(root, origin, &mut |candidate| {
-                    let bytes = fs::read(&candidate.path).map_err(Error::io("cannot read", &candidate.path))?;
+                    let (read, stamp) = read_entry(&candidate);
                     // The receiver is gone only when ingest already stopped on an error.
-                    sender.send((candidate, bytes)).map_err(|_| Error::Invalid("ingest stopped".into()))
+                    sender.send((candidate, read, stamp)).map_err(|_| Error::Invalid("ingest stopped".into()))
                 })?;
             }
             Ok(())
         });
         let processed = (|| -> Result<()> {
-            for (candidate, bytes) in receiver.iter() {
-                let size = bytes.len() as u64;
-                ingest_file(&candidate, bytes, config, &context, &mut known, &mut batch, &mut summary)?;
-                bar.inc(size);
+            for (candidate, read, stamp) in receiver.iter() {
+                bar.inc(stamp.len);
+                match read {
+                    Read::Bytes(bytes) => {
+                        ingest_file(&candidate, bytes, stamp, config, &context, &mut known, &mut batch, &mut summary)?
+                    }
+                    Read::Refused { rule, message } => {
+                        refuse_unread(&candidate, rule, &message, stamp, config, &mut batch, &mut summary)?
+                    }
+                    Read::Changing => {
+                        let bestand = privacy::mask_bsn_like(&candidate.display);
+                        tracing::warn!(bestand = %bestand, "changed while it was read: left in the inbox for the next run");
+                        summary.files_left_changing += 1;
+                    }
+                    Read::Gone => {}
+                }
                 if batch.bytes >= config.batch_bytes {
                     let next = batch.load_id + 1;
-                    std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, &mut hook)?;
+                    summary.files_left_changing += std::mem::replace(&mut batch, Batch::new(next)).commit(
+                        &lake,
+                        &mut hook,
+                        options.before_archive,
+                    )?;
                 }
             }
             Ok(())
@@ -180,7 +276,7 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
         processed.and(read)
     })?;
     if !batch.is_empty() {
-        batch.commit(&lake, &mut hook)?;
+        summary.files_left_changing += batch.commit(&lake, &mut hook, options.before_archive)?;
     }
     bar.finish_and_clear();
     remove_empty_folders(&config.paths.inbox);
@@ -188,9 +284,109 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     Ok(summary)
 }
 
+/// Reads one entry without ever following a link. The file is opened, and
+/// what was opened must be the plain file the listing showed (not a link
+/// swapped in since) with no other hard link; it is read whole, and a file
+/// that changed meanwhile is left for the next run.
+fn read_entry(candidate: &Candidate) -> (Read, Stamp) {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt;
+    let listed = match fs::symlink_metadata(&candidate.path) {
+        Ok(metadata) => metadata,
+        Err(_) => return (Read::Gone, Stamp { device: 0, inode: 0, len: 0, modified_ns: 0 }),
+    };
+    let listed_stamp = Stamp::of(&listed);
+    let refused = |rule, message: &str| (Read::Refused { rule, message: message.to_string() }, listed_stamp);
+    if listed.file_type().is_symlink() {
+        return refused(&rules::FILE_NOT_PLAIN, "the entry is a symbolic link; links are refused unread");
+    }
+    if !listed.file_type().is_file() {
+        return refused(
+            &rules::FILE_NOT_PLAIN,
+            "the entry is no plain file (a pipe, socket or device); it is refused unread",
+        );
+    }
+    if listed.nlink() > 1 {
+        return refused(
+            &rules::FILE_NOT_PLAIN,
+            "the file has another hard link elsewhere; linked files are refused unread",
+        );
+    }
+    let mut file = match fs::File::open(&candidate.path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Read::Gone, listed_stamp),
+        Err(e) => return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be opened: {e}")),
+    };
+    let opened = match file.metadata() {
+        Ok(metadata) => metadata,
+        Err(e) => return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be read: {e}")),
+    };
+    if (opened.dev(), opened.ino()) != (listed.dev(), listed.ino()) {
+        return refused(
+            &rules::FILE_NOT_PLAIN,
+            "the entry was replaced by a link while it was opened; it is refused unread",
+        );
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be read: {e}"));
+    }
+    let after = match file.metadata() {
+        Ok(metadata) => Stamp::of(&metadata),
+        Err(e) => return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be read: {e}")),
+    };
+    if after != Stamp::of(&opened) || after.len != bytes.len() as u64 {
+        return (Read::Changing, after);
+    }
+    (Read::Bytes(bytes), after)
+}
+
+/// Logs and quarantines an entry that was not read, and archives it (a link
+/// is moved as a link: what it points to is never touched).
+fn refuse_unread(
+    candidate: &Candidate,
+    rule: &'static Rule,
+    message: &str,
+    stamp: Stamp,
+    config: &Config,
+    batch: &mut Batch,
+    summary: &mut IngestSummary,
+) -> Result<()> {
+    let bestand = privacy::mask_bsn_like(&format!("{}/{}", candidate.origin.folder(), candidate.display));
+    tracing::warn!(bestand = %bestand, rule = rule.id, "refused unread: {message}");
+    let now = Utc::now();
+    let row = [
+        Value::Int(batch.load_id),
+        bestand.clone().into(),
+        String::new().into(),
+        UNKNOWN.into(),
+        "file".into(),
+        rule.id.into(),
+        message.into(),
+        String::new().into(),
+        Value::Timestamp(now),
+    ];
+    batch.push(Table::Quarantaine, &row, &[])?;
+    // No content hash: nothing was read, and an empty hash never marks
+    // later content as known.
+    let row = laadlog_row(batch.load_id, &bestand, "", 0, UNKNOWN, [0, 1, 0], Outcome::Rejected, now);
+    batch.push(Table::Laadlog, &row, &[])?;
+    *summary.quarantined.entry(rule.id).or_default() += 1;
+    summary.files_rejected += 1;
+    if candidate.origin == Origin::Inbox {
+        // Named by the entry itself, so two refused links of one name are both kept.
+        let identity = hex::encode(Sha256::digest(format!("{bestand} {stamp:?}").as_bytes()));
+        let to = archive_path(config, candidate, Outcome::Rejected, &identity);
+        batch.moves.push(Move { from: candidate.path.clone(), to, read_as: stamp });
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn ingest_file(
     candidate: &Candidate,
     bytes: Vec<u8>,
+    stamp: Stamp,
     config: &Config,
     context: &Context,
     known: &mut KnownFiles,
@@ -199,12 +395,8 @@ fn ingest_file(
 ) -> Result<()> {
     let hash: [u8; 32] = Sha256::digest(&bytes).into();
     let hash_hex = hex::encode(hash);
-    let folder = match candidate.origin {
-        Origin::Reference => "reference",
-        Origin::Inbox => "inbox",
-    };
     // File names may carry a BSN; the lake never does.
-    let bestand = privacy::mask_bsn_like(&format!("{folder}/{}", candidate.relative));
+    let bestand = privacy::mask_bsn_like(&format!("{}/{}", candidate.origin.folder(), candidate.display));
     let now = Utc::now();
 
     if let Some(seen) = known.get(&hash, &bestand) {
@@ -212,7 +404,8 @@ fn ingest_file(
             Origin::Reference => summary.reference_unchanged += 1,
             Origin::Inbox if seen.same_name => {
                 // Loaded by a run that stopped before archiving it.
-                move_file(&candidate.path, &archive_path(config, candidate, Outcome::Loaded, &hash_hex))?;
+                let to = archive_path(config, candidate, Outcome::Loaded, &hash_hex);
+                batch.moves.push(Move { from: candidate.path.clone(), to, read_as: stamp });
                 summary.archived_after_interruption += 1;
             }
             Origin::Inbox => {
@@ -228,9 +421,8 @@ fn ingest_file(
                     now,
                 );
                 batch.push(Table::Laadlog, &row, &[])?;
-                batch
-                    .moves
-                    .push((candidate.path.clone(), archive_path(config, candidate, Outcome::Duplicate, &hash_hex)));
+                let to = archive_path(config, candidate, Outcome::Duplicate, &hash_hex);
+                batch.moves.push(Move { from: candidate.path.clone(), to, read_as: stamp });
                 summary.duplicates_skipped += 1;
             }
         }
@@ -251,11 +443,19 @@ fn ingest_file(
 
     let lineage = [Value::Int(batch.load_id), Value::Text(hash_hex.clone())];
     for (table, row) in &loaded.rows {
+        let guarded;
+        let row = match guard_identifiers(*table, row, context.pseudonymiser) {
+            Some(masked) => {
+                guarded = masked;
+                &guarded
+            }
+            None => row,
+        };
         batch.push(*table, row, &lineage)?;
         *summary.records.entry(table.name()).or_default() += 1;
     }
     for reject in &loaded.rejects {
-        let message = privacy::mask_bsn_like(&reject.message);
+        let message = privacy::scrub_message(&reject.message);
         if matches!(outcome, Outcome::Rejected) && loaded.file_rejected {
             tracing::warn!(bestand = %bestand, rule = reject.rule.id, "file rejected: {message}");
         }
@@ -292,9 +492,29 @@ fn ingest_file(
     batch.bytes += bytes.len() as u64;
     known.insert(&hash, &bestand, kind);
     if candidate.origin == Origin::Inbox {
-        batch.moves.push((candidate.path.clone(), archive_path(config, candidate, outcome, &hash_hex)));
+        let to = archive_path(config, candidate, outcome, &hash_hex);
+        batch.moves.push(Move { from: candidate.path.clone(), to, read_as: stamp });
     }
     Ok(())
+}
+
+/// Every text cell of a source row but the pseudonym, with BSNs written
+/// where they do not belong masked (see [`Pseudonymiser::guard_identifier`]);
+/// `None` when the row needed nothing. One check for every source, so a new
+/// parser cannot forget it.
+fn guard_identifiers(table: Table, row: &[Value], pseudonymiser: &Pseudonymiser) -> Option<Vec<Value>> {
+    let columns = table.def().columns;
+    let mut guarded: Option<Vec<Value>> = None;
+    for (i, cell) in row.iter().enumerate() {
+        let Value::Text(text) = cell else { continue };
+        if columns.get(i).is_some_and(|c| c.name == "client_pseudoniem") {
+            continue;
+        }
+        if let Some(masked) = pseudonymiser.guard_identifier(text) {
+            guarded.get_or_insert_with(|| row.to_vec())[i] = Value::Text(masked);
+        }
+    }
+    guarded
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -324,7 +544,7 @@ fn laadlog_row(
 
 fn archive_path(config: &Config, candidate: &Candidate, outcome: Outcome, hash_hex: &str) -> PathBuf {
     let target = config.paths.archive.join(outcome.archive_folder()).join(&candidate.relative);
-    if !target.exists() {
+    if fs::symlink_metadata(&target).is_err() {
         return target;
     }
     // Another file of the same name was archived before: keep both.
@@ -341,60 +561,77 @@ fn move_file(from: &Path, to: &Path) -> Result<()> {
         if fs::rename(from, to).is_ok() {
             return Ok(());
         }
-        // Another file system: copy, then remove the original.
-        fs::copy(from, to).map_err(Error::io("cannot archive", from))?;
+        // Another file system: copy, then remove the original. A link is
+        // copied as a link; what it points to is never read.
+        match fs::read_link(from) {
+            Ok(target) => std::os::unix::fs::symlink(target, to).map_err(Error::io("cannot archive", from))?,
+            Err(_) => {
+                fs::copy(from, to).map_err(Error::io("cannot archive", from))?;
+            }
+        }
         fs::remove_file(from).map_err(Error::io("cannot remove the archived", from))?;
     }
     Ok(())
 }
 
-/// Visits every file under `root` in path order, folder by folder; hidden
-/// files and spreadsheet lock files are left alone. A missing folder holds
-/// nothing.
+/// Visits every entry under `root` in path order, folder by folder; hidden
+/// entries and spreadsheet lock files are left alone. Links are never
+/// followed: a link, or anything else that is not a plain file or folder, is
+/// handed over as such, to be refused without being read. A missing
+/// reference folder holds nothing; a missing inbox is an error, since a typo
+/// in the configuration would otherwise report "0 new files" every night.
 fn walk(root: &Path, origin: Origin, visit: &mut dyn FnMut(Candidate) -> Result<()>) -> Result<()> {
-    walk_folder(root, root, origin, visit)
+    match fs::symlink_metadata(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return match origin {
+                Origin::Reference => Ok(()),
+                Origin::Inbox => Err(Error::Invalid(format!(
+                    "the inbox folder {} does not exist: create it, or set [paths] inbox in the configuration to the folder providers upload to",
+                    root.display()
+                ))),
+            };
+        }
+        Err(e) => return Err(Error::io("cannot read", root)(e)),
+        Ok(_) => {}
+    }
+    walk_folder(root, Path::new(""), origin, visit)
 }
 
 fn walk_folder(
     root: &Path,
-    folder: &Path,
+    relative: &Path,
     origin: Origin,
     visit: &mut dyn FnMut(Candidate) -> Result<()>,
 ) -> Result<()> {
-    let entries = match fs::read_dir(folder) {
+    let folder = root.join(relative);
+    let entries = match fs::read_dir(&folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io("cannot list", folder)(e)),
+        Err(e) => return Err(Error::io("cannot list", &folder)(e)),
     };
     let mut found = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(Error::io("cannot list", folder))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.starts_with("~$") {
+        let entry = entry.map_err(Error::io("cannot list", &folder))?;
+        let name = entry.file_name();
+        let lossy = name.to_string_lossy();
+        if lossy.starts_with('.') || lossy.starts_with("~$") {
             continue;
         }
-        // The entry's type comes with the listing; following a link needs a stat.
-        let mut kind = entry.file_type().map_err(Error::io("cannot read", &entry.path()))?;
-        if kind.is_symlink() {
-            kind = fs::metadata(entry.path()).map_err(Error::io("cannot read", &entry.path()))?.file_type();
-        }
-        found.push((name, kind.is_dir(), kind.is_file()));
+        // The listing's type is the entry's own: a link is a link here,
+        // whatever it points to (or whether it points anywhere).
+        let kind = entry.file_type().map_err(Error::io("cannot read", &entry.path()))?;
+        found.push((name, kind));
     }
-    found.sort();
-    for (name, is_dir, is_file) in found {
-        let path = folder.join(&name);
-        if is_dir {
-            walk_folder(root, &path, origin, visit)?;
-        } else if is_file {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            visit(Candidate { origin, path, relative })?;
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in found {
+        let relative = relative.join(&name);
+        if kind.is_dir() {
+            walk_folder(root, &relative, origin, visit)?;
+            continue;
         }
+        // Anything else (a link, a pipe) is handed over to be refused unread.
+        let display = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        visit(Candidate { origin, path: root.join(&relative), relative, display })?;
     }
     Ok(())
 }

@@ -15,6 +15,9 @@ pub struct IngestSummary {
     /// had not done.
     pub archived_after_interruption: u64,
     pub batches_rolled_back: u64,
+    /// Inbox files that changed while or after they were read (an upload in
+    /// progress, a re-upload under the same name): left for the next run.
+    pub files_left_changing: u64,
     pub bytes: u64,
     pub xml_bytes: u64,
     pub records: BTreeMap<&'static str, u64>,
@@ -77,6 +80,13 @@ impl fmt::Display for IngestSummary {
                 f,
                 "  recovered from an interrupted run: {} unfinished batches rolled back, {} loaded files archived",
                 self.batches_rolled_back, self.archived_after_interruption
+            )?;
+        }
+        if self.files_left_changing > 0 {
+            writeln!(
+                f,
+                "  left in the inbox for the next run: {} files that changed while or after they were read",
+                thousands(self.files_left_changing)
             )?;
         }
         writeln!(f, "  records: {}", list(&self.records))?;

@@ -34,9 +34,8 @@ impl Source for Wmo301 {
 fn read_client(header: &iwmo::Header, client: &Element, context: &Context) -> Result<Vec<Vec<Value>>, Fault> {
     let pseudonym = iwmo::pseudonym(client, context)?;
     // The message of a bad birth date must not repeat it.
-    let birth_year = iwmo::optional_date(client, "Geboortedatum/Datum")
-        .map_err(|fault| Fault::new(fault.rule, "Geboortedatum/Datum is not a date (YYYY-MM-DD)"))?
-        .map(|d| i64::from(chrono::Datelike::year(&d)));
+    let birth_year =
+        iwmo::optional_birth_date(client, "Geboortedatum/Datum")?.map(|d| i64::from(chrono::Datelike::year(&d)));
     let sex = iwmo::optional_code(client, "Geslacht", iwmo::GESLACHT, "COD046 Geslacht")?;
     let postcode4 = residential_postcode4(client);
     let products = client
@@ -49,13 +48,13 @@ fn read_client(header: &iwmo::Header, client: &Element, context: &Context) -> Re
         let code = iwmo::required(product, "Product/Code")?;
         let decided = iwmo::date(product, "Toewijzingsdatum")?;
         let start = iwmo::date(product, "Ingangsdatum")?;
-        let end = iwmo::optional_date(product, "Einddatum")?;
+        let end = iwmo::optional_end_date(product, "Einddatum")?;
         iwmo::ordered(start, end, &format!("allocation {number}"))?;
         let reason = iwmo::optional_code(product, "RedenWijziging", iwmo::REDEN_WIJZIGING, "WJ759 RedenWijziging")?;
-        let volume = iwmo::optional_integer(product, "Omvang/Volume")?;
+        let volume = iwmo::optional_volume(product, "Omvang/Volume")?;
         let unit = iwmo::optional_code(product, "Omvang/Eenheid", iwmo::EENHEID, "WJ756 Eenheid")?;
         let frequency = iwmo::optional_code(product, "Omvang/Frequentie", iwmo::FREQUENTIE, "WJ757 Frequentie")?;
-        let budget = iwmo::optional_integer(product, "Budget")?.map(iwmo::euro_from_cents);
+        let budget = iwmo::optional_amount(product, "Budget")?;
         let mut row = header.row(&pseudonym);
         row.extend([
             birth_year.into(),

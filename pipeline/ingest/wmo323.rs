@@ -121,15 +121,9 @@ fn last_day_of_month(day: NaiveDate) -> NaiveDate {
 
 /// An amount in cents with its `DebetCredit`, as signed euro, and the sign.
 fn signed<'a>(el: &'a Element, amount_path: &str) -> Result<(Decimal, &'a str), Fault> {
-    let cents = iwmo::integer(el, amount_path)?;
-    if cents < 0 {
-        return Err(Fault::new(
-            &rules::NUMBER_INVALID,
-            format!("{amount_path} may not be negative; DebetCredit gives the sign"),
-        ));
-    }
+    // Unsigned: DebetCredit gives the sign.
+    let euro = iwmo::amount(el, amount_path)?;
     let sign = iwmo::code(el, "DebetCredit", iwmo::DEBET_CREDIT, "COD043 DebetCredit")?;
-    let euro = iwmo::euro_from_cents(cents);
     Ok((if sign == "C" { -euro } else { euro }, sign))
 }
 
@@ -196,9 +190,9 @@ fn read_line(
             ),
         ));
     }
-    let volume = iwmo::integer(line, "GeleverdVolume")?;
+    let volume = iwmo::volume(line, "GeleverdVolume")?;
     let unit = iwmo::code(line, "Eenheid", iwmo::EENHEID, "WJ756 Eenheid")?;
-    let tariff = iwmo::optional_integer(line, "ProductTarief")?;
+    let tariff = iwmo::optional_amount(line, "ProductTarief")?;
     let (amount, sign) = signed_amount(line)?;
     if sign == "C" && previous.is_none() {
         return Err(Fault::new(
@@ -206,9 +200,7 @@ fn read_line(
             format!("credit line {reference} does not name the debit line it cancels (VorigReferentieNummer)"),
         ));
     }
-    let warning = tariff
-        .filter(|tariff| Decimal::from(volume) * iwmo::euro_from_cents(*tariff) != amount.abs())
-        .map(|_| &rules::DECL_AMOUNT);
+    let warning = tariff.filter(|tariff| Decimal::from(volume) * *tariff != amount.abs()).map(|_| &rules::DECL_AMOUNT);
     let mut row = header.row(pseudonym);
     row.extend([
         declaration.number.clone().into(),
@@ -225,7 +217,7 @@ fn read_line(
         end.into(),
         volume.into(),
         unit.into(),
-        tariff.map(iwmo::euro_from_cents).into(),
+        tariff.into(),
         amount.into(),
         sign.into(),
         warning.map(|rule| rule.id).into(),

@@ -112,10 +112,12 @@ fn ensure_store_schema(ctx: &SessionContext) -> Result<()> {
 
 /// The latest Dagtekening of any iWmo message in the lake, if there is one.
 pub async fn latest_dagtekening(ctx: &SessionContext) -> Result<Option<NaiveDate>> {
+    // A message dated in the future (a typo, a wrong clock) must not move
+    // the figures' date, or compute would plan every period up to it.
     let sql = "select max(d) from (
-        select max(dagtekening) as d from toewijzingen
-        union all select max(dagtekening) from zorgmeldingen
-        union all select max(dagtekening) from declaratieregels)";
+        select max(dagtekening) as d from toewijzingen where dagtekening <= current_date()
+        union all select max(dagtekening) from zorgmeldingen where dagtekening <= current_date()
+        union all select max(dagtekening) from declaratieregels where dagtekening <= current_date())";
     let batches = ctx
         .sql(sql)
         .await
