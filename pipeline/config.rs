@@ -84,6 +84,19 @@ impl Paths {
     pub fn lake(&self) -> PathBuf {
         self.data.join("lake")
     }
+
+    /// The folders the deployment itself writes or reads as its input, with
+    /// what each is; nothing else (an analyst's output file) may go there.
+    pub fn deployment_folders(&self) -> [(&Path, &'static str); 6] {
+        [
+            (&self.data, "the data folder (lake and key)"),
+            (&self.inbox, "the inbox"),
+            (&self.reference, "the reference folder"),
+            (&self.archive, "the archive"),
+            (&self.out, "the reports folder"),
+            (&self.schedules, "the schedules folder"),
+        ]
+    }
 }
 
 /// Who receives the reports, and from whom.
@@ -196,7 +209,7 @@ impl Config {
     /// Parses configuration text; relative paths resolve against `base`.
     pub fn parse(text: &str, base: &Path, origin: &str) -> Result<Config> {
         let invalid = |message: String| Error::ConfigInvalid { path: origin.to_string(), message };
-        let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.message().to_string()))?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(toml_error(text, &e)))?;
         let defaults: ConfigFile =
             toml::from_str(DEFAULT_TOML).map_err(|e| invalid(format!("embedded defaults: {e}")))?;
         let default_paths = defaults.paths.unwrap_or_default();
@@ -293,6 +306,84 @@ impl Config {
         };
         let text = std::fs::read_to_string(&file).map_err(Error::io("cannot read the key file", &file))?;
         checked_key(text.trim().as_bytes().to_vec(), format!("in {}", file.display()))
+    }
+}
+
+/// A TOML error as one sentence with the line and column it is at.
+pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {}", error.message().trim_end().replace('\n', "; "))
+        }
+        None => error.message().trim_end().replace('\n', "; "),
+    }
+}
+
+impl std::fmt::Display for Config {
+    /// Every setting in effect, as TOML a reader can copy; no secret (the
+    /// key and the SMTP password are named by where they come from).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted = |p: &Path| format!("{:?}", p.display().to_string());
+        let list = |items: &[String]| items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ");
+        writeln!(f, "# configuration: {}", self.origin)?;
+        writeln!(f, "gemeente = {:?}", self.gemeente)?;
+        let key = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+            format!("# the pseudonymisation key comes from {KEY_ENV}")
+        } else {
+            match &self.pseudonym_key_file {
+                Some(file) => format!("pseudonym_key_file = {}", quoted(file)),
+                None => {
+                    format!("# the pseudonymisation key comes from {}", self.paths.data.join(DEMO_KEY_FILE).display())
+                }
+            }
+        };
+        writeln!(f, "{key}\n\n[paths]")?;
+        let p = &self.paths;
+        for (name, path) in [
+            ("inbox", &p.inbox),
+            ("reference", &p.reference),
+            ("data", &p.data),
+            ("out", &p.out),
+            ("archive", &p.archive),
+            ("schedules", &p.schedules),
+        ] {
+            writeln!(f, "{name} = {}", quoted(path))?;
+        }
+        for (name, path) in [("queries", &p.queries), ("reports", &p.reports)] {
+            match path {
+                Some(path) => writeln!(f, "{name} = {}", quoted(path))?,
+                None => writeln!(f, "# {name}: the built-in copies")?,
+            }
+        }
+        writeln!(f, "\n[ingest]\nbatch_megabytes = {}", self.batch_bytes / (1024 * 1024))?;
+        let d = &self.deliver;
+        writeln!(f, "\n[deliver]\nafzender = {:?}", d.afzender)?;
+        writeln!(f, "raad = [{}]\ntoegestane_domeinen = [{}]", list(&d.raad), list(&d.toegestane_domeinen))?;
+        match &d.smtp {
+            None => writeln!(f, "# no [deliver.smtp]: mails go to {}", p.out.join("outbox").display())?,
+            Some(s) => {
+                writeln!(f, "\n[deliver.smtp]\nhost = {:?}", s.host)?;
+                if let Some(port) = s.port {
+                    writeln!(f, "port = {port}")?;
+                }
+                writeln!(f, "security = {:?}", format!("{:?}", s.security).to_lowercase())?;
+                if let Some(username) = &s.username {
+                    writeln!(f, "username = {username:?}")?;
+                }
+                if let Some(file) = &s.password_file {
+                    writeln!(f, "password_file = {}", quoted(file))?;
+                }
+                if let Some(file) = &s.ca_file {
+                    writeln!(f, "ca_file = {}", quoted(file))?;
+                }
+                writeln!(f, "attempts = {}\nretry_seconds = {}", s.attempts, s.retry_seconds)?;
+            }
+        }
+        writeln!(f, "\n[query]\nmemory_megabytes = {}", self.query_memory_bytes / (1024 * 1024))?;
+        write!(f, "timeout_seconds = {}", self.query_timeout.as_secs())
     }
 }
 

@@ -70,9 +70,9 @@ fn recomputing_one_period_replaces_that_period_only() {
 #[test]
 fn an_earlier_as_of_date_sees_only_what_was_known_then() {
     let deployment = computed();
+    let elsewhere = tempfile::tempdir().expect("a folder outside the deployment");
     let sql = |as_of: Option<chrono::NaiveDate>| {
-        let out = deployment.config.paths.out.join("gedeclareerd.csv");
-        std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
+        let out = elsewhere.path().join("gedeclareerd.csv");
         analyst::run(
             &deployment.config,
             &AnalystOptions {
@@ -129,7 +129,8 @@ fn a_period_that_is_misspelt_or_has_no_data_gets_one_clear_sentence() {
 #[test]
 fn the_analysts_session_reads_and_refuses_everything_else() {
     let deployment = computed();
-    let out = deployment.config.paths.out.join("result.csv");
+    let elsewhere = tempfile::tempdir().expect("a folder outside the deployment");
+    let out = elsewhere.path().join("result.csv");
     std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
     let run = |statement: &str| {
         analyst::run(
@@ -172,6 +173,79 @@ fn the_analysts_session_reads_and_refuses_everything_else() {
 }
 
 #[test]
+fn the_analysts_output_never_lands_in_a_folder_of_the_deployment() {
+    let deployment = computed();
+    let run = |output: PathBuf| {
+        analyst::run(
+            &deployment.config,
+            &AnalystOptions {
+                execute: Some("select * from toewijzingen".into()),
+                file: None,
+                format: Format::Parquet,
+                output: Some(output),
+                as_of: None,
+            },
+        )
+    };
+    let lake = deployment.config.paths.lake();
+    let part = lake.join("toewijzingen").join("part-00000001.parquet");
+    let before = std::fs::read(&part).expect("part");
+    let elsewhere = tempfile::tempdir().expect("dir");
+    std::os::unix::fs::symlink(&lake, elsewhere.path().join("naar-het-meer")).expect("link");
+    for output in [
+        part.clone(),
+        lake.join("toewijzingen").join("part-99999999.parquet"),
+        elsewhere.path().join("naar-het-meer").join("toewijzingen").join("extra.parquet"),
+        deployment.config.paths.inbox.join("resultaat.parquet"),
+    ] {
+        let message = run(output.clone()).expect_err("refused").to_string();
+        assert!(message.starts_with("refused: --output"), "{}: {message}", output.display());
+    }
+    assert_eq!(std::fs::read(&part).expect("part"), before, "the lake part is untouched");
+    assert!(!lake.join("toewijzingen").join("part-99999999.parquet").exists());
+    assert!(!lake.join("toewijzingen").join("extra.parquet").exists());
+    run(elsewhere.path().join("resultaat.parquet")).expect("outside the deployment it writes");
+}
+
+#[test]
+fn the_analysts_session_bounds_size_nesting_built_values_and_time() {
+    let deployment = computed();
+    let run = |config: &wmo_monitor::Config, statement: String| {
+        analyst::run(
+            config,
+            &AnalystOptions { execute: Some(statement), file: None, format: Format::Csv, output: None, as_of: None },
+        )
+        .map_err(|e| e.to_string())
+    };
+    let config = &deployment.config;
+    let huge = format!("select {}1", "1+".repeat(5_000_000));
+    let message = run(config, huge).expect_err("10 MB");
+    assert!(message.starts_with("refused: the SQL is"), "{message}");
+    let chain: Vec<String> = (0..20_000).map(|i| format!("toewijzingnummer = '{i}'")).collect();
+    let message =
+        run(config, format!("select count(*) from toewijzingen where {}", chain.join(" or "))).expect_err("deep");
+    assert!(message.starts_with("refused: the statement nests"), "{message}");
+    let nested = format!("select {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let message = run(config, nested).expect_err("deep parentheses");
+    assert!(message.contains("nests") || message.contains("does not parse"), "{message}");
+    for builder in [
+        "select length(repeat('x', 1000000000))",
+        "select length(lpad('x', 1000000000))",
+        "select cardinality(range(1, 10000000000))",
+        "select cardinality(array_repeat(1, 1000000000))",
+    ] {
+        let message = run(config, builder.to_string()).expect_err(builder);
+        assert!(message.contains("more memory than the session may use"), "{builder}: {message}");
+    }
+    run(config, "select length(repeat('x', 1000)), cardinality(range(1, 1000))".into())
+        .expect("small values are built");
+    let mut hasty = config.clone();
+    hasty.query_timeout = std::time::Duration::ZERO;
+    let message = run(&hasty, "select count(*) from toewijzingen".into()).expect_err("no time at all");
+    assert!(message.contains("stopped after 0 s"), "{message}");
+}
+
+#[test]
 fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
     let from_folder = wmo_monitor::sql::QuerySource::Folder(root).load().expect("queries/");
@@ -207,7 +281,7 @@ fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
 #[test]
 fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_too_long() {
     let deployment = computed();
-    std::fs::create_dir_all(&deployment.config.paths.out).expect("out");
+    let elsewhere = tempfile::tempdir().expect("a folder outside the deployment");
     let run = |config: &wmo_monitor::Config, statement: &str, format: Format, output: &Path| {
         analyst::run(
             config,
@@ -220,7 +294,7 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
             },
         )
     };
-    let json = deployment.config.paths.out.join("wmo.json");
+    let json = elsewhere.path().join("wmo.json");
     run(
         &deployment.config,
         "select periode, verwacht, doelrealisatie_niet_pct from kpi_wmo order by periode",
@@ -232,7 +306,7 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
     assert!(text.starts_with("[{\"periode\":\"2019-H1\""), "{text}");
     assert!(text.contains("\"doelrealisatie_niet_pct\":null"), "empty values are null: {text}");
 
-    let folder = deployment.config.paths.out.join("parquet");
+    let folder = elsewhere.path().join("parquet");
     std::fs::create_dir_all(&folder).expect("folder");
     run(&deployment.config, "select * from stg_trajecten", Format::Parquet, &folder.join("trajecten.parquet"))
         .expect("parquet");
@@ -242,9 +316,8 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
     let mut impatient = deployment.config.clone();
     impatient.query_timeout = std::time::Duration::from_millis(300);
     let slow = "select count(*) from generate_series(1, 2000000000) a";
-    let message = run(&impatient, slow, Format::Csv, &deployment.config.paths.out.join("slow.csv"))
-        .expect_err("stopped")
-        .to_string();
+    let message =
+        run(&impatient, slow, Format::Csv, &elsewhere.path().join("slow.csv")).expect_err("stopped").to_string();
     assert!(message.contains("the statement was stopped after"), "{message}");
 }
 

@@ -50,7 +50,7 @@ pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) ->
 pub fn run(config: &Config, options: &AnalystOptions) -> Result<()> {
     let limits = config.query_limits();
     let runtime = session::runtime()?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let ctx = open(config, options.as_of, &limits).await?;
         let text = match (&options.execute, &options.file) {
             (Some(text), _) => Some(text.clone()),
@@ -58,13 +58,23 @@ pub fn run(config: &Config, options: &AnalystOptions) -> Result<()> {
             (None, None) => None,
         };
         match text {
-            Some(text) => run_script(&ctx, &text, options, &limits).await,
+            Some(text) => run_script(&ctx, config, &text, options, &limits).await,
             None => interactive(&ctx, config, options, &limits).await,
         }
-    })
+    });
+    // A statement stopped at its time limit may still be planning on a
+    // worker: do not wait for it.
+    runtime.shutdown_background();
+    result
 }
 
-async fn run_script(ctx: &SessionContext, text: &str, options: &AnalystOptions, limits: &Limits) -> Result<()> {
+async fn run_script(
+    ctx: &SessionContext,
+    config: &Config,
+    text: &str,
+    options: &AnalystOptions,
+    limits: &Limits,
+) -> Result<()> {
     let statements = split(text)?;
     if statements.len() > 1 && (options.output.is_some() || options.format != Format::Table) {
         return Err(Error::Sql(format!(
@@ -72,6 +82,9 @@ async fn run_script(ctx: &SessionContext, text: &str, options: &AnalystOptions, 
             format_name(options.format),
             statements.len()
         )));
+    }
+    if let Some(path) = &options.output {
+        check_output_path(config, path)?;
     }
     let stdout = Stdout::default();
     for statement in statements {
@@ -92,6 +105,45 @@ async fn run_script(ctx: &SessionContext, text: &str, options: &AnalystOptions, 
     Ok(())
 }
 
+/// An output file may not land in a folder of the deployment: a file in
+/// the lake would be read as a part of a table (or break it), one in the
+/// inbox would be ingested. Links are resolved first, so a link out of a
+/// harmless folder into the lake is caught too.
+fn check_output_path(config: &Config, path: &std::path::Path) -> Result<()> {
+    let resolved = resolve(path);
+    for (folder, what) in config.paths.deployment_folders() {
+        let Ok(folder) = folder.canonicalize() else { continue };
+        if resolved.starts_with(&folder) {
+            return Err(Error::Sql(format!(
+                "refused: --output {} lies in {what} ({}); write the result outside the deployment's folders",
+                path.display(),
+                folder.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The path with every link resolved, as far as it exists; the part that
+/// does not exist yet is appended as written.
+fn resolve(path: &std::path::Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |path: PathBuf, part| path.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
 fn format_name(format: Format) -> &'static str {
     match format {
         Format::Table => "table",
@@ -103,10 +155,94 @@ fn format_name(format: Format) -> &'static str {
 
 type Statement = datafusion::sql::parser::Statement;
 
+/// The longest SQL text the analysts' session takes at once.
+pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
+/// How deeply expressions and subqueries may nest; a chain of N `OR`s nests N
+/// deep. Planning and optimising recurse once per level.
+pub const MAX_NESTING: usize = 200;
+/// Parsing and measuring recurse once per level too, before the nesting is
+/// known: a thread with this much stack (reserved, not used) takes any text
+/// of [`MAX_STATEMENT_BYTES`].
+const PARSE_STACK_BYTES: usize = 1 << 30;
+
+/// Parses the text into statements, after checking its size and before any
+/// planning its nesting, so that no statement can overflow the stack.
 fn split(text: &str) -> Result<Vec<Statement>> {
-    let statements = DFParser::parse_sql(text)
-        .map_err(|e| Error::Sql(format!("the SQL does not parse: {}", queries::first_line(&e.to_string()))))?;
-    Ok(statements.into_iter().collect())
+    if text.len() > MAX_STATEMENT_BYTES {
+        return Err(Error::Sql(format!(
+            "refused: the SQL is {} KB, more than the {} KB the analysts' session takes",
+            text.len() / 1024,
+            MAX_STATEMENT_BYTES / 1024
+        )));
+    }
+    let text = text.to_string();
+    let parse = move || -> Result<Vec<Statement>> {
+        let statements = DFParser::parse_sql(&text)
+            .map_err(|e| Error::Sql(format!("the SQL does not parse: {}", queries::first_line(&e.to_string()))))?;
+        for statement in &statements {
+            let depth = nesting(statement);
+            if depth > MAX_NESTING {
+                return Err(Error::Sql(format!(
+                    "refused: the statement nests expressions or subqueries more than {MAX_NESTING} deep (a long chain of OR or AND counts one level per term); use IN (...) or a join instead"
+                )));
+            }
+        }
+        Ok(statements.into_iter().collect())
+    };
+    // A refused deep statement is dropped on that thread too: dropping recurses.
+    std::thread::Builder::new()
+        .name("sql-parse".into())
+        .stack_size(PARSE_STACK_BYTES)
+        .spawn(parse)
+        .map_err(|e| Error::Sql(format!("cannot start the SQL parser: {e}")))?
+        .join()
+        .map_err(|_| Error::Sql("the SQL parser stopped unexpectedly".into()))?
+}
+
+/// How deeply the expressions and queries of a statement nest.
+fn nesting(statement: &Statement) -> usize {
+    use datafusion::sql::sqlparser::ast::{Expr, Query, Visit, Visitor};
+    use std::ops::ControlFlow;
+    #[derive(Default)]
+    struct Depth {
+        current: usize,
+        deepest: usize,
+    }
+    impl Depth {
+        fn enter(&mut self) -> ControlFlow<()> {
+            self.current += 1;
+            self.deepest = self.deepest.max(self.current);
+            // Past the limit the answer is known; measuring on would only recurse deeper.
+            if self.current > MAX_NESTING { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        }
+    }
+    impl Visitor for Depth {
+        type Break = ();
+        fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.enter()
+        }
+        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.current -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.enter()
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+            self.current -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut depth = Depth::default();
+    match statement {
+        Statement::Statement(inner) => {
+            let _ = inner.visit(&mut depth);
+        }
+        Statement::Explain(explain) => return nesting(&explain.statement) + 1,
+        // Anything else is refused by the read-only check.
+        _ => {}
+    }
+    depth.deepest
 }
 
 /// What the analysts' session may do: read.
@@ -123,25 +259,34 @@ pub async fn execute(
     sink: Sink,
     limits: &Limits,
 ) -> Result<()> {
-    let state = ctx.state();
-    let plan = state.statement_to_plan(statement).await.map_err(explain)?;
-    read_only().verify_plan(&plan).map_err(explain)?;
-    let frame = ctx.execute_logical_plan(plan).await.map_err(explain)?;
-    let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
-    let work = async {
+    let ctx = ctx.clone();
+    // Planning counts against the time limit too, and it may not yield (an
+    // optimiser pass is plain CPU work): the statement runs as a task of its
+    // own, so the limit fires on another thread, on time.
+    let work = tokio::spawn(async move {
+        let state = ctx.state();
+        let plan = state.statement_to_plan(statement).await.map_err(explain)?;
+        read_only().verify_plan(&plan).map_err(explain)?;
+        let frame = ctx.execute_logical_plan(plan).await.map_err(explain)?;
+        let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
         let mut stream = frame.execute_stream().await.map_err(explain)?;
         let mut writer = ResultWriter::new(format, schema, sink)?;
         while let Some(batch) = stream.next().await {
             writer.write(&batch.map_err(explain)?)?;
         }
         writer.finish()
-    };
+    });
+    let abort = work.abort_handle();
     match tokio::time::timeout(limits.timeout, work).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Sql(format!(
-            "the statement was stopped after {} s (the limit is [query] timeout_seconds in the configuration)",
-            limits.timeout.as_secs()
-        ))),
+        Ok(Ok(result)) => result,
+        Ok(Err(e)) => Err(Error::Sql(format!("the statement stopped unexpectedly: {e}"))),
+        Err(_) => Err({
+            abort.abort();
+            Error::Sql(format!(
+                "the statement was stopped after {} s (the limit is [query] timeout_seconds in the configuration)",
+                limits.timeout.as_secs()
+            ))
+        }),
     }
 }
 

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 pub fn register(ctx: &SessionContext) {
     ctx.register_udf(sleutel_udf());
+    super::bounded::register(ctx);
 }
 
 fn sleutel_udf() -> ScalarUDF {

@@ -5,6 +5,7 @@
 //! `output` writes results as a table, CSV, JSON or Parquet.
 
 pub mod analyst;
+pub mod bounded;
 pub mod catalog;
 pub mod describe;
 pub mod functions;
