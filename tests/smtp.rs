@@ -124,8 +124,11 @@ fn each_recipient_gets_the_reports_once_a_temporary_error_is_retried_and_a_refus
     // The ledger holds what the server took; a second run sends nothing new
     // and tries only the refused address again.
     let ledger = read_table(&config.paths.lake().join("verzendingen"));
-    assert_eq!(ledger.len(), 3);
-    assert!(ledger.iter().all(|row| value(row, "kanaal") == "smtp" && value(row, "bericht").contains("queued as")));
+    let sent: Vec<_> = ledger.iter().filter(|row| value(row, "kanaal") == "smtp").collect();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|row| value(row, "bericht").contains("queued as")));
+    let intents = ledger.iter().filter(|row| value(row, "kanaal") == "smtp-bezig").count();
+    assert_eq!(intents, 4, "an intent before each of the four transactions");
     let again = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
     assert_eq!((again.mails, again.al_verzonden, again.mislukt.len()), (0, 3, 1), "{again}");
     assert_eq!(server.received().len(), 3);
@@ -179,4 +182,69 @@ fn unencrypted_smtp_is_refused_beyond_this_machine_and_the_password_never_comes_
     let with_password = "[deliver]\nafzender = \"a@zwolle.example\"\n[deliver.smtp]\nhost = \"smtp.zwolle.example\"\npassword = \"geheim\"\n";
     let error = wmo_monitor::Config::parse(with_password, Path::new("."), "test.toml").expect_err("no password key");
     assert!(error.to_string().contains("password"), "{error}");
+}
+
+#[test]
+fn a_mail_whose_answer_an_interrupted_run_never_recorded_goes_again_under_the_same_message_id() {
+    use wmo_monitor::deliver::ledger::{BEZIG, Ledger, Verzending};
+    let deployment = fixture_published();
+    let server = Server::start(&deployment.config.paths.data.join("smtp"), false);
+    let mut config = deployment.config.clone();
+    config.deliver.raad = vec!["raad@zwolle.example".into()];
+    config.deliver.smtp = Some(server.settings("127.0.0.1", SmtpSecurity::None));
+    // What a run killed while the server's answer was pending leaves behind.
+    let reports = out(&deployment, "2019-Q3");
+    let samenvatting = wmo_monitor::publish::summary::Samenvatting::read(&reports).expect("summary");
+    let mail = deliver::mail::council(&reports, &samenvatting, &config.deliver.afzender, &config.deliver.raad)
+        .expect("the council's mail");
+    let lake = wmo_monitor::lake::Lake::open(&config.paths.lake()).expect("lake");
+    Ledger::open(&lake)
+        .expect("ledger")
+        .record(&[Verzending {
+            periode: "2019-Q3".into(),
+            rapport: "monitor".into(),
+            ontvanger: "raad@zwolle.example".into(),
+            versie: mail.versie.clone(),
+            kanaal: BEZIG.into(),
+            bericht: mail.message_id.clone(),
+        }])
+        .expect("intent");
+
+    let done = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
+    assert_eq!(done.mails, 2, "{done}");
+    assert_eq!(done.na_onderbreking, ["raad@zwolle.example"], "{done}");
+    assert!(done.to_string().contains("sent again after an interrupted run"), "{done}");
+    let received = server.received();
+    let council = std::fs::read_to_string(&received[1].1).expect("mail");
+    assert!(council.contains(&format!("Message-ID: {}", mail.message_id)), "the same Message-ID: {council}");
+
+    let again = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
+    assert_eq!((again.mails, again.na_onderbreking.len()), (0, 0), "{again}");
+    assert_eq!(server.received().len(), 2, "once recorded, never again");
+}
+
+#[test]
+fn a_bad_address_is_listed_escaped_and_every_other_recipient_still_gets_their_mail() {
+    let deployment = fixture_published();
+    let aanbieders = std::fs::read(Path::new(crate::support::FIXTURES).join("reference/aanbieders.csv"))
+        .expect("fixture")
+        .split(|&b| b == b'\n')
+        .map(|line| String::from_utf8_lossy(line).replace("cm.015@zwolle.example", "cm.015 bij zwolle.example"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    deployment.reference("aanbieders.csv", aanbieders);
+    deployment.ingest();
+    let mut config = deployment.config.clone();
+    config.deliver.raad =
+        vec!["raad@zwolle.example".into(), "griffie@zwolle.example\r\nBcc: lek@elders.example".into()];
+
+    let done = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver runs to the end");
+    assert_eq!(done.mails, 1, "the council still gets the monitor: {done}");
+    assert_eq!(done.ongeldig.len(), 2, "{done}");
+    let summary = done.to_string();
+    assert!(!summary.contains('\r') && summary.contains(r"\r\nBcc: lek@elders.example"), "escaped: {summary}");
+    assert!(summary.contains("NOT SENT: cm.015 bij zwolle.example is no mail address"), "{summary}");
+    assert!(done.outcome().is_err(), "a recipient without their mail fails the run");
+    let outbox: Vec<_> = std::fs::read_dir(config.paths.out.join("outbox/2019-Q3")).expect("outbox").collect();
+    assert_eq!(outbox.len(), 1);
 }

@@ -1,5 +1,9 @@
 //! The delivery ledger (`verzendingen` in the lake): one Parquet part per mail
 //! sent, written right after it went out, so that a re-run sends nothing twice.
+//! Through SMTP an intent (`kanaal` = [`BEZIG`], `bericht` = the Message-ID)
+//! is written before each transaction: a run killed between the two leaves
+//! an intent without its mail, which the next run sends again under the same
+//! Message-ID and reports.
 
 use crate::error::Result;
 use crate::lake::Lake;
@@ -8,6 +12,11 @@ use crate::lake::schema::VERZENDINGEN;
 use datafusion::arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+/// The `kanaal` of an intent: sending began, the server's answer is not known.
+pub const BEZIG: &str = "smtp-bezig";
+/// The `kanaal` after an intent whose mail the server did not take.
+pub const MISLUKT: &str = "smtp-mislukt";
 
 /// One report sent to one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +71,18 @@ impl<'a> Ledger<'a> {
         self.sent
             .iter()
             .filter(|v| v.periode == periode && v.rapport == rapport && v.ontvanger == ontvanger)
+            .filter(|v| v.kanaal != BEZIG && v.kanaal != MISLUKT)
             .map(|v| v.versie.as_str())
             .collect()
+    }
+
+    /// Whether an earlier run began sending this version to this recipient
+    /// and was stopped before the server's answer was recorded.
+    pub fn interrupted(&self, periode: &str, rapport: &str, ontvanger: &str, versie: &str) -> bool {
+        self.sent
+            .iter()
+            .rfind(|v| v.periode == periode && v.rapport == rapport && v.ontvanger == ontvanger && v.versie == versie)
+            .is_some_and(|v| v.kanaal == BEZIG)
     }
 
     /// Records mails that went out, as one part (deliver holds the lake lock).

@@ -21,6 +21,9 @@ pub struct Mail {
     pub onderwerp: String,
     /// SHA-256 (16 hex digits) of the attachments, in order.
     pub versie: String,
+    /// The same for the same report version to the same recipients, so a
+    /// mail sent again after an interrupted run is known as the same mail.
+    pub message_id: String,
     pub message: Message,
 }
 
@@ -63,10 +66,12 @@ fn build(
     afzender: &str,
     ontvangers: &[String],
     onderwerp: &str,
+    message_id: &str,
     body: Body,
     parts: Vec<SinglePart>,
 ) -> Result<Message> {
-    let mut builder = Message::builder().message_id(None).from(mailbox(afzender)?).subject(onderwerp);
+    let mut builder =
+        Message::builder().message_id(Some(message_id.to_string())).from(mailbox(afzender)?).subject(onderwerp);
     for ontvanger in ontvangers {
         builder = builder.to(mailbox(ontvanger)?);
     }
@@ -166,8 +171,9 @@ pub fn contract_manager(
     html.push_str(&format!("<p>{}</p>", escape(&slot).replace('\n', "<br>")));
     let (parts, versie) = attachments(folder, packs)?;
     let ontvangers = vec![ontvanger.to_string()];
-    let message = build(afzender, &ontvangers, &onderwerp, Body { plain, html, images }, parts)?;
-    Ok(Mail { rapport: "prestatiedialoog", ontvangers, onderwerp, versie, message })
+    let message_id = message_id(afzender, "prestatiedialoog", &samenvatting.periode, &versie, &ontvangers);
+    let message = build(afzender, &ontvangers, &onderwerp, &message_id, Body { plain, html, images }, parts)?;
+    Ok(Mail { rapport: "prestatiedialoog", ontvangers, onderwerp, versie, message_id, message })
 }
 
 /// The mail to the council, with the monitor.
@@ -190,6 +196,14 @@ pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontva
         escape(&samenvatting.gemeente)
     );
     let (parts, versie) = attachments(folder, &[&samenvatting.monitor])?;
-    let message = build(afzender, ontvangers, &onderwerp, Body { plain, html, images }, parts)?;
-    Ok(Mail { rapport: "monitor", ontvangers: ontvangers.to_vec(), onderwerp, versie, message })
+    let message_id = message_id(afzender, "monitor", &samenvatting.periode, &versie, ontvangers);
+    let message = build(afzender, ontvangers, &onderwerp, &message_id, Body { plain, html, images }, parts)?;
+    Ok(Mail { rapport: "monitor", ontvangers: ontvangers.to_vec(), onderwerp, versie, message_id, message })
+}
+
+/// `<rapport.periode.versie.recipients@sender's domain>`: derived, not random.
+fn message_id(afzender: &str, rapport: &str, periode: &str, versie: &str, ontvangers: &[String]) -> String {
+    let domain = afzender.rsplit_once('@').map_or("wmo-monitor.invalid", |(_, d)| d);
+    let wie = hex::encode(&Sha256::digest(ontvangers.join("\n").as_bytes())[..6]);
+    format!("<{rapport}.{periode}.{versie}.{wie}@{domain}>")
 }

@@ -48,6 +48,11 @@ pub struct Delivered {
     pub nieuwere_versie: Vec<String>,
     /// Addresses outside the allowed domains, with the report.
     pub geweigerd: Vec<String>,
+    /// Addresses that are no mail address at all, escaped for the terminal.
+    pub ongeldig: Vec<String>,
+    /// Recipients an interrupted run had begun to send to, sent again now
+    /// under the same Message-ID.
+    pub na_onderbreking: Vec<String>,
     /// Providers with a pack but no contract manager's address.
     pub zonder_contractmanager: Vec<String>,
     /// Recipients the server did not take the mail for, and why.
@@ -58,7 +63,7 @@ impl Delivered {
     /// Ends the run with an error when a mail did not go out, so that a
     /// scheduler or script sees it; the summary has said which and why.
     pub fn outcome(&self) -> Result<()> {
-        match self.mislukt.len() {
+        match self.mislukt.len() + self.ongeldig.len() {
             0 => Ok(()),
             n => Err(Error::Invalid(format!(
                 "{n} recipient(s) of {} did not get their mail (listed above); a new run sends only what is missing",
@@ -91,6 +96,16 @@ impl fmt::Display for Delivered {
         if !self.geweigerd.is_empty() {
             writeln!(f, "  refused, outside the allowed domains: {}", self.geweigerd.join(", "))?;
         }
+        for address in &self.ongeldig {
+            writeln!(f, "  NOT SENT: {address} is no mail address; correct it in aanbieders.csv or the configuration")?;
+        }
+        if !self.na_onderbreking.is_empty() {
+            writeln!(
+                f,
+                "  sent again after an interrupted run (same Message-ID; the recipient may see it twice): {}",
+                self.na_onderbreking.join(", ")
+            )?;
+        }
         if !self.zonder_contractmanager.is_empty() {
             writeln!(f, "  no contract manager in aanbieders.csv for: {}", self.zonder_contractmanager.join(", "))?;
         }
@@ -107,6 +122,12 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         return Err(Error::Invalid(
             "deliver.toegestane_domeinen is empty in the configuration: name the domains mail may go to".into(),
         ));
+    }
+    if !is_address(&settings.afzender) {
+        return Err(Error::Invalid(format!(
+            "deliver.afzender {} in the configuration is no mail address",
+            printable(&settings.afzender)
+        )));
     }
     let out = &config.paths.out;
     let periode = match &options.periode {
@@ -161,10 +182,17 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
     // After the server gave up on one recipient, the others are not tried:
     // a new run sends them, without waiting out every retry now.
     let mut server_down = false;
+    // Every address is checked before the first mail goes: a bad one is
+    // listed, and the others still get theirs.
+    for (recipients, _) in &mut jobs {
+        let (valid, invalid): (Vec<String>, Vec<String>) = recipients.drain(..).partition(|r| is_address(r));
+        delivered.ongeldig.extend(invalid.iter().map(|a| printable(a)));
+        *recipients = valid;
+    }
     for (recipients, inhoud) in &jobs {
         let (allowed, refused): (Vec<String>, Vec<String>) =
             recipients.iter().cloned().partition(|r| allowed_domain(r, &settings.toegestane_domeinen));
-        delivered.geweigerd.extend(refused);
+        delivered.geweigerd.extend(refused.iter().map(|a| printable(a)));
         if allowed.is_empty() {
             continue;
         }
@@ -203,7 +231,8 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
             continue;
         };
         // Through SMTP: one transaction per recipient, each recorded the
-        // moment the server took it, so a crash half-way sends nobody twice.
+        // moment the server took it, so a crash half-way sends nobody twice
+        // except the one mail whose answer was pending (README, "Exactly once").
         let bytes = mail.message.formatted();
         for ontvanger in &due {
             if server_down {
@@ -212,12 +241,19 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
                     .push(format!("{ontvanger} ({}): not tried, the server did not take mail", mail.onderwerp));
                 continue;
             }
+            if ledger.interrupted(&periode, mail.rapport, ontvanger, &mail.versie) {
+                delivered.na_onderbreking.push(ontvanger.clone());
+            } else {
+                ledger.record(&[verzending(ontvanger, ledger::BEZIG, mail.message_id.clone())])?;
+            }
             match sender.send(&settings.afzender, ontvanger, &bytes) {
                 Ok(answer) => {
-                    ledger.record(&[verzending(ontvanger, "smtp", answer)])?;
+                    ledger.record(&[verzending(ontvanger, "smtp", format!("{answer} {}", mail.message_id))])?;
                     delivered.mails += 1;
                 }
                 Err(failure) => {
+                    // Known not taken: the next run sends it as a new mail.
+                    ledger.record(&[verzending(ontvanger, ledger::MISLUKT, failure.to_string())])?;
                     server_down = matches!(failure, smtp::Failure::GaveUp(_));
                     tracing::error!("mail {:?} to {ontvanger} not sent: {failure}", mail.onderwerp);
                     delivered.mislukt.push(format!("{ontvanger} ({}): {failure}", mail.onderwerp));
@@ -234,6 +270,17 @@ enum Inhoud<'a> {
     Pakketten(Vec<&'a RapportSamenvatting>),
     /// The council's monitor.
     Monitor,
+}
+
+/// A single plain mail address (`name@domain`), as SMTP takes it.
+fn is_address(address: &str) -> bool {
+    !address.chars().any(char::is_control) && address.parse::<lettre::Address>().is_ok()
+}
+
+/// An address as it may be printed: control characters (a CR or LF that
+/// would forge a line of the summary) escaped.
+fn printable(address: &str) -> String {
+    if address.chars().any(|c| c.is_control() || c == '"') { format!("{address:?}") } else { address.to_string() }
 }
 
 fn allowed_domain(address: &str, domains: &[String]) -> bool {

@@ -286,9 +286,17 @@ pub static VERZENDINGEN: TableDef = TableDef {
         req("rapport", Text, "prestatiedialoog (the packs of a contract manager's providers) or monitor"),
         req("ontvanger", Text, "the mail address it went to"),
         req("versie", Text, "SHA-256 (first 16 hex digits) of the attachments: a re-published report has another"),
-        req("kanaal", Text, "outbox (an .eml file) or smtp"),
-        req("bericht", Text, "the .eml file, or the SMTP server's answer"),
-        req("verzonden", Timestamp, "when it went out"),
+        req(
+            "kanaal",
+            Text,
+            "outbox (an .eml file), smtp, smtp-bezig (recorded just before the SMTP transaction began) or smtp-mislukt (the server did not take it)",
+        ),
+        req(
+            "bericht",
+            Text,
+            "the .eml file, or the SMTP server's answer and the Message-ID (smtp-bezig: the Message-ID)",
+        ),
+        req("verzonden", Timestamp, "when it went out (smtp-bezig: when sending began)"),
     ],
 };
 
