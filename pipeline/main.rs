@@ -186,21 +186,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;
         }
         Command::Tables => print!("{}", wmo_monitor::sql::describe::markdown(&config)?),
-        Command::Config => {
-            println!("configuration: {}", config.origin);
-            println!("gemeente: {}", config.gemeente);
-            let paths = &config.paths;
-            for (name, path) in [
-                ("inbox", &paths.inbox),
-                ("reference", &paths.reference),
-                ("data", &paths.data),
-                ("out", &paths.out),
-                ("archive", &paths.archive),
-                ("schedules", &paths.schedules),
-            ] {
-                println!("{name}: {}", path.display());
-            }
-        }
+        Command::Config => println!("{config}"),
     }
     Ok(())
 }

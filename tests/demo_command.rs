@@ -152,10 +152,20 @@ fn a_config_file_sets_gemeente_and_paths_relative_to_itself() {
     .expect("config");
     let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--config", "etc/wmo.toml", "config"]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("gemeente: 0363"), "{stdout}");
-    assert!(stdout.contains("inbox: etc/../in"), "{stdout}");
-    assert!(stdout.contains("data: /tmp/wmo-data"), "{stdout}");
-    assert!(stdout.contains("archive: etc/archive"), "the default archive sits beside the config: {stdout}");
+    assert!(stdout.contains("gemeente = \"0363\""), "{stdout}");
+    assert!(stdout.contains("inbox = \"etc/../in\""), "{stdout}");
+    assert!(stdout.contains("data = \"/tmp/wmo-data\""), "{stdout}");
+    assert!(stdout.contains("archive = \"etc/archive\""), "the default archive sits beside the config: {stdout}");
+    // Every setting in effect, not only the paths; never a secret.
+    for setting in ["batch_megabytes = 64", "afzender = ", "toegestane_domeinen = [", "timeout_seconds = 300"] {
+        assert!(stdout.contains(setting), "{setting} missing: {stdout}");
+    }
+
+    std::fs::write(dir.path().join("broken.toml"), "gemeente = \"0193\"\n[paths\ninbox = \"in\"\n").expect("config");
+    let (ok, _, stderr) = wmo_monitor(dir.path(), &["--config", "broken.toml", "config"]);
+    assert!(!ok);
+    assert!(stderr.contains("broken.toml") && stderr.contains("line 2"), "the line of the mistake: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one clear sentence: {stderr}");
 
     std::fs::write(dir.path().join("bad.toml"), "gemeente = \"Zwolle\"\n").expect("config");
     let (ok, _, stderr) = wmo_monitor(dir.path(), &["--config", "bad.toml", "ingest"]);

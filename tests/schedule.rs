@@ -251,6 +251,18 @@ fn a_schedule_that_cannot_run_is_refused_with_its_file_and_the_reason() {
     let empty = tempfile::tempdir().expect("dir");
     let nothing = definition::load(empty.path()).expect_err("no schedules").to_string();
     assert!(nothing.contains("no schedule"), "{nothing}");
+    let broken = refused("cron = \"0 6 * * *\"\ntimezone = \"Europe/Amsterdam\"\njob = ingest\n");
+    assert!(broken.contains("line 3"), "a malformed file names its line: {broken}");
+}
+
+#[test]
+fn without_a_schedules_folder_serve_runs_the_built_in_schedules() {
+    let deployment = tempfile::tempdir().expect("dir");
+    let built_in = definition::load(&deployment.path().join("schedules")).expect("the built-in schedules");
+    let shipped = definition::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schedules")).expect("they load");
+    let names = |s: &[Schedule]| s.iter().map(|s| s.naam.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&built_in), names(&shipped));
+    assert_eq!(names(&built_in), ["kwartaalrapportage", "nachtelijke-ingest"]);
 }
 
 /// The binary: `serve` catches up the run it missed, records it, stops on

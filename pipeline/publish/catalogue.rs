@@ -57,7 +57,11 @@ impl Catalogue {
     pub fn load(source: &ReportSource) -> Result<Catalogue> {
         let text = source.require("indicatoren.toml")?;
         let catalogue: Catalogue = toml::from_str(&text).map_err(|e| {
-            Error::Invalid(format!("indicatoren.toml in {} is not valid: {}", source.origin(), e.message()))
+            Error::Invalid(format!(
+                "indicatoren.toml in {} is not valid: {}",
+                source.origin(),
+                crate::config::toml_error(&text, &e)
+            ))
         })?;
         for figure in &catalogue.monitor {
             figure.check()?;

@@ -75,7 +75,7 @@ pub fn parse_cron(text: &str) -> Result<Cron, String> {
 impl Schedule {
     pub fn parse(naam: &str, text: &str, file: &Path) -> Result<Schedule> {
         let invalid = |message: String| Error::ConfigInvalid { path: file.display().to_string(), message };
-        let raw: ScheduleFile = toml::from_str(text).map_err(|e| invalid(e.message().to_string()))?;
+        let raw: ScheduleFile = toml::from_str(text).map_err(|e| invalid(crate::config::toml_error(text, &e)))?;
         let cron = parse_cron(&raw.cron).map_err(|e| invalid(format!("cron: {e}")))?;
         let timezone: Tz = raw.timezone.parse().map_err(|_| {
             invalid(format!("timezone {:?} is not an IANA time zone such as Europe/Amsterdam", raw.timezone))
@@ -103,8 +103,22 @@ impl Schedule {
     }
 }
 
-/// Every `*.toml` of the folder, in name order.
+/// The schedules shipped in `schedules/`, for a deployment without that folder.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("kwartaalrapportage", include_str!("../../schedules/kwartaalrapportage.toml")),
+    ("nachtelijke-ingest", include_str!("../../schedules/nachtelijke-ingest.toml")),
+];
+
+/// Every `*.toml` of the folder, in name order; without the folder, the
+/// built-in schedules.
 pub fn load(folder: &Path) -> Result<Vec<Schedule>> {
+    if !folder.exists() {
+        tracing::info!("{} does not exist: running the built-in schedules", folder.display());
+        return BUILT_IN
+            .iter()
+            .map(|(naam, text)| Schedule::parse(naam, text, &Path::new("schedules").join(format!("{naam}.toml"))))
+            .collect();
+    }
     let entries = std::fs::read_dir(folder).map_err(Error::io("cannot read the schedules in", folder))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
