@@ -351,6 +351,16 @@ fn publishing_a_period_that_was_not_computed_says_what_to_run() {
     assert_eq!(error, "the lake has no figures for 2019-Q4: run `wmo-monitor compute --periode 2019-Q4` first");
     let error = publish::publish(&deployment.config, &fixed("2019-Q5")).expect_err("no such period").to_string();
     assert!(error.contains("2019-Q5"), "{error}");
+
+    // A lake that was never computed, or never even ingested into.
+    let empty = crate::support::Deployment::new();
+    std::fs::create_dir_all(&empty.config.paths.inbox).expect("inbox");
+    for step in ["empty", "ingested"] {
+        let error = publish::publish(&empty.config, &Default::default()).expect_err(step).to_string();
+        assert!(error.contains("no computed figures yet") && error.contains("compute --all"), "{step}: {error}");
+        assert!(!error.contains("datafusion"), "{step}: {error}");
+        empty.ingest();
+    }
 }
 
 pub mod deliver {

@@ -96,6 +96,12 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
 
     let (periode, gegevens, peildatum) = runtime.block_on(async {
         let ctx = analyst::open(config, None, &limits).await?;
+        if !ctx.table_exist("kpi_wmo").unwrap_or(false) {
+            return Err(Error::Invalid(
+                "the lake has no computed figures yet: run `wmo-monitor ingest`, then `wmo-monitor compute --all`, before publish"
+                    .into(),
+            ));
+        }
         let periode = match &options.periode {
             Some(p) => crate::compute::period::parse(p)?,
             None => data::latest_quarter(&ctx).await?.ok_or_else(|| {
