@@ -345,3 +345,25 @@ fn the_analysts_session_stops_quietly_when_its_reader_closes_the_pipe() {
     assert!(output.status.success(), "{stderr}");
     assert_eq!(stderr, "", "nothing to report when the reader has what it wanted");
 }
+
+#[test]
+fn a_message_dated_in_the_future_does_not_move_the_figures_date() {
+    let deployment = Deployment::new().with_all_fixtures();
+    let future = crate::support::fixture_text("inbox/wmo305.xml")
+        .replacen("<iwmo:Dagtekening>2019-02-06<", "<iwmo:Dagtekening>2099-02-06<", 1)
+        .replacen("S4015000001", "S4015000099", 1);
+    deployment.inbox("toekomst.xml", future);
+    deployment.ingest();
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let out = elsewhere.path().join("peildatum.csv");
+    let options = AnalystOptions {
+        execute: Some("select peildatum from peildatum".into()),
+        file: None,
+        format: Format::Csv,
+        output: Some(out.clone()),
+        as_of: None,
+    };
+    analyst::run(&deployment.config, &options).expect("query");
+    // The fixtures' latest message is the declaration of 2019-05-06.
+    assert_eq!(std::fs::read_to_string(&out).expect("result"), "peildatum\n2019-05-06\n");
+}
