@@ -1,6 +1,6 @@
 """A real SMTP server on loopback for the deliver tests (aiosmtpd).
 
-    python3 tests/smtp_server.py FOLDER [--tls]
+    python3 tests/smtp_server.py FOLDER [--tls] [--answer-delay SECONDS]
 
 Prints its port when ready and runs until its stdin closes. Every accepted
 message is stored as FOLDER/<n>.eml with its envelope recipients in
@@ -9,6 +9,9 @@ FOLDER/<n>.rcpt; every refusal is a line in FOLDER/refusals.log.
 Behaviour the tests rely on:
 - a recipient with "weigeren" in the address is refused for good (550);
 - a recipient with "later" is refused once for a while (451), then accepted;
+- with --answer-delay it stores each message, then waits that long before it
+  answers, as a server scanning content does (benches/kill_harness.py kills
+  deliver in that window);
 - with --tls the server requires STARTTLS and authentication (user
   "wmo-monitor", password "geheim"), with a certificate from a fresh test CA
   written to FOLDER/ca.pem (trustme).
@@ -24,8 +27,9 @@ from aiosmtpd.smtp import AuthResult
 
 
 class Handler:
-    def __init__(self, folder: pathlib.Path):
+    def __init__(self, folder: pathlib.Path, answer_delay: float = 0.0):
         self.folder = folder
+        self.answer_delay = answer_delay
         self.count = 0
         self.delayed = set()
 
@@ -48,6 +52,8 @@ class Handler:
         stem = self.folder / f"{self.count:03}"
         stem.with_suffix(".eml").write_bytes(envelope.original_content)
         stem.with_suffix(".rcpt").write_text("\n".join(envelope.rcpt_tos) + "\n")
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return "250 2.0.0 Ok: queued as wmo%03d" % self.count
 
 
@@ -83,7 +89,8 @@ def main() -> None:
             authenticator=authenticate,
         )
     port = free_port()
-    controller = Controller(Handler(folder), hostname="127.0.0.1", port=port, **options)
+    delay = float(sys.argv[sys.argv.index("--answer-delay") + 1]) if "--answer-delay" in sys.argv else 0.0
+    controller = Controller(Handler(folder, delay), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print(port, flush=True)
     sys.stdin.read()
