@@ -133,7 +133,7 @@ const CASES: &[Case] = &[
     Case {
         rule: "CODE-01",
         name: "x.xml",
-        input: Input::Changed("inbox/wmo307.xml", &[("<m:RedenBeeindiging>19<", "<m:RedenBeeindiging>99<")]),
+        input: Input::Changed("inbox/wmo307.xml", &[("<m:RedenBeeindiging>19<", "<m:RedenBeeindiging>9x<")]),
         whole_file: false,
     },
     Case {
@@ -258,8 +258,8 @@ fn every_rule_sends_its_fixture_to_quarantine() {
 #[test]
 fn every_rule_has_a_case() {
     for rule in rules::ALL {
-        if rule.id == rules::DECL_AMOUNT.id {
-            continue; // a warning, tested below
+        if rule.id == rules::DECL_AMOUNT.id || rule.id == rules::STOP_REASON_UNLISTED.id {
+            continue; // warnings, tested below
         }
         if rule.id == rules::FILE_NOT_PLAIN.id || rule.id == rules::FILE_UNREADABLE.id {
             // Links and special files: tests/hostile_inbox.rs. An unreadable
@@ -374,4 +374,35 @@ fn a_negative_amount_is_refused_under_the_range_rule() {
     let quarantine = deployment.table(Table::Quarantaine);
     assert_eq!(quarantine.iter().map(|r| value(r, "regel")).collect::<Vec<_>>(), ["GETAL-02"]);
     assert!(value(&quarantine[0], "melding").contains("may not be negative"));
+}
+
+#[test]
+fn a_stop_with_an_unlisted_reason_ends_the_care_with_a_warning_and_counts_as_overig() {
+    let deployment = Deployment::new().with_all_fixtures();
+    let stop = fixture_text("inbox/wmo307.xml").replacen("<m:RedenBeeindiging>19<", "<m:RedenBeeindiging>45<", 1);
+    deployment.inbox("wmo307.xml", stop);
+    let summary = deployment.ingest();
+    assert!(deployment.table(Table::Quarantaine).is_empty(), "the stop is not refused");
+    assert_eq!(summary.warnings.get("CODE-02"), Some(&1));
+    let stops: Vec<String> = deployment
+        .table(Table::Zorgmeldingen)
+        .iter()
+        .filter(|r| value(r, "berichtsoort") == "wmo307")
+        .map(|r| value(r, "reden_beeindiging"))
+        .collect();
+    assert_eq!(stops, ["45"]);
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let out = elsewhere.path().join("einde.csv");
+    let options = wmo_monitor::sql::analyst::AnalystOptions {
+        execute: Some(
+            "select reden_beeindiging, eindcategorie from stg_trajecten where reden_beeindiging is not null".into(),
+        ),
+        file: None,
+        format: wmo_monitor::sql::output::Format::Csv,
+        output: Some(out.clone()),
+        as_of: None,
+    };
+    wmo_monitor::sql::analyst::run(&deployment.config, &options).expect("query");
+    let result = std::fs::read_to_string(&out).expect("result");
+    assert!(result.contains("45,overig"), "the care ends, as overig: {result}");
 }

@@ -31,6 +31,7 @@ rules! {
     DATE_ORDER = "DATUM-02", "an end date lies before its start date";
     DATE_RANGE = "DATUM-03", "a date lies outside 2000-01-01 to 2100-12-31 (a birth date before 1880; an end date of 9999-12-31 is read as open-ended)";
     CODE_LIST = "CODE-01", "a code is not in its code list";
+    STOP_REASON_UNLISTED = "CODE-02", "warning only: a RedenBeeindiging of two digits that is not in the WMO588 list; the stop loads and counts as overig";
     NUMBER_INVALID = "GETAL-01", "a number or amount is not valid";
     NUMBER_RANGE = "GETAL-02", "an amount or volume is negative or beyond its range (iWmo amounts up to 99999999999 cents, volumes up to 99999999; reference amounts what decimal(18,2) holds)";
     DECL_TOTAL = "DECL-01", "TotaalIngediendBedrag is not the signed sum of the lines; the whole declaration is rejected";

@@ -43,7 +43,7 @@ fn recognise(sniff: &Sniff, kind: &MessageKind) -> bool {
 fn load(input: &Input, context: &Context, kind: &MessageKind) -> Loaded {
     let (loaded, _) =
         iwmo::load_message(input.text, kind, "/Bericht/Client", context, &mut |header, _, client, _, loaded| {
-            let rows = read_client(header, client, context, kind)?;
+            let rows = read_client(header, client, context, kind, &mut loaded.warnings)?;
             loaded.rows.extend(rows.into_iter().map(|row| (Table::Zorgmeldingen, row)));
             Ok(())
         });
@@ -55,6 +55,7 @@ fn read_client(
     client: &Element,
     context: &Context,
     kind: &MessageKind,
+    warnings: &mut Vec<&'static super::rules::Rule>,
 ) -> Result<Vec<Vec<Value>>, Fault> {
     let is_stop = kind.code == STOP.code;
     let (list, item) = if is_stop { ("StopProducten", "StopProduct") } else { ("StartProducten", "StartProduct") };
@@ -72,7 +73,18 @@ fn read_client(
         let (end, reason) = if is_stop {
             let end = iwmo::date(product, "Einddatum")?;
             iwmo::ordered(begin, Some(end), &format!("care for allocation {number}"))?;
-            let reason = iwmo::code(product, "RedenBeeindiging", iwmo::REDEN_BEEINDIGING, "WMO588 RedenBeeindiging")?;
+            // The WMO588 list grows between releases: a stop with an unlisted
+            // code still ends the care (formats.md), and counts as `overig`.
+            let reason = iwmo::required(product, "RedenBeeindiging")?;
+            if !iwmo::REDEN_BEEINDIGING.contains(&reason) {
+                if reason.len() != 2 || !reason.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Fault::new(
+                        &super::rules::CODE_LIST,
+                        format!("RedenBeeindiging {reason:?} is not a two-digit code of WMO588 RedenBeeindiging"),
+                    ));
+                }
+                warnings.push(&super::rules::STOP_REASON_UNLISTED);
+            }
             (Some(end), Some(reason))
         } else {
             (None, None)
