@@ -127,6 +127,7 @@ scripts! {
     expected_cost => "expected_cost.slt",
     experience_and_goals => "experience_and_goals.slt",
     maatwerk => "maatwerk.slt",
+    movers => "movers.slt",
     trajectories => "trajectories.slt",
     transitions => "transitions.slt",
 }

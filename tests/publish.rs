@@ -119,10 +119,14 @@ fn council_counts_are_rounded_to_5_and_0_to_7_is_a_secret() {
     assert_eq!(raad::aantal(Some(1234)).tekst, "1.235");
     // Shares from the rounded counts: 13 of 42 is 15 of 40; 123 per 28,557 is 125 per 28,555.
     assert_eq!(raad::aandeel(Some(13), Some(42), Soort::Procent).tekst, "37,5%");
-    // A secret numerator counts as its rounding (0-2 as 0, 3-7 as 5); a secret denominator hides the share.
-    assert_eq!(raad::aandeel(Some(4), Some(42), Soort::Procent).tekst, "12,5%");
-    assert_eq!(raad::aandeel(Some(2), Some(42), Soort::Procent).tekst, "0,0%");
+    // A secret numerator hides the share (7 of 12 as 5 of 10 would show 50% and tell
+    // 3-7 from 0-2), and so does a secret denominator; a rate per 1,000 the same.
+    assert_eq!(raad::aandeel(Some(7), Some(12), Soort::Procent).tekst, ".");
+    assert_eq!(raad::aandeel(Some(4), Some(42), Soort::Procent).tekst, ".");
+    assert_eq!(raad::aandeel(Some(0), Some(42), Soort::Procent).tekst, ".");
+    assert_eq!(raad::aandeel(Some(8), Some(42), Soort::Procent).tekst, "25,0%");
     assert_eq!(raad::aandeel(Some(5), Some(7), Soort::Procent).tekst, ".");
+    assert_eq!(raad::aandeel(Some(3), Some(28557), Soort::PerDuizend).tekst, ".");
     assert_eq!(raad::aandeel(Some(123), Some(28557), Soort::PerDuizend).tekst, "4,4");
     assert_eq!(raad::gemiddelde(Some(Decimal::new(78, 1)), Some(6), Soort::Cijfer).tekst, ".");
     assert_eq!(raad::gemiddelde(Some(Decimal::new(78, 1)), Some(60), Soort::Cijfer).tekst, "7,8");
@@ -184,6 +188,31 @@ fn no_council_cell_reveals_a_count_from_1_to_7() {
         }
     }
     assert!(cells.iter().any(|(_, _, c)| *c == Data::String(".".into())), "secrets are shown as '.' in XLSX too");
+
+    // No rate rests on a secret numerator: each district and group with 0-7 clients
+    // shows its rate per 1,000 as '.'.
+    let exact = read_table(&deployment.config.paths.lake().join("kpi_stadsdeel").join("periode=2019-Q4"));
+    let mut book = workbook(&folder.join("monitor-sociaal-domein-2019-Q4.xlsx"));
+    let range = book.worksheet_range("Stadsdelen").expect("the districts sheet");
+    let rows: Vec<_> = range.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|h| h.to_string()).collect();
+    let mut checked = 0;
+    for row in &rows[1..] {
+        let stadsdeel = row[0].to_string();
+        for r in exact.iter().filter(|r| value(r, "stadsdeel") == stadsdeel) {
+            let clienten: i64 = value(r, "clienten").parse().expect("a count");
+            if clienten > 7 {
+                continue;
+            }
+            let groep = value(r, "cbs_groep");
+            let column =
+                if groep == "totaal" { "Per 1.000 inwoners".to_string() } else { format!("{groep} per 1.000") };
+            let Some(i) = header.iter().position(|h| *h == column) else { continue };
+            assert_eq!(row[i], Data::String(".".into()), "{stadsdeel}, {groep}: {clienten} clients, rate {:?}", row[i]);
+            checked += 1;
+        }
+    }
+    assert!(checked > 5, "the demo has districts and groups with 0-7 clients: {checked}");
 }
 
 #[test]

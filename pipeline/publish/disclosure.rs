@@ -4,7 +4,8 @@
 //!
 //! - The council's monitor (`raad`): counts are rounded to a multiple of 5, a
 //!   true count of 0-7 is shown as `.`; shares and rates are computed from the
-//!   rounded counts and hidden when their rounded denominator is; a mean is
+//!   rounded counts and hidden when their denominator or their numerator is
+//!   (a share of a numerator rounded to 5 would tell 3-7 from 0-2); a mean is
 //!   hidden when its count is. Amounts of money are not counts and are exact.
 //! - A provider's pack (`pakket`): counts are exact; a share or mean over fewer
 //!   than 5 respondents or evaluations is hidden; peers appear only as the
@@ -116,12 +117,6 @@ pub mod raad {
         if aantal <= MAX_GEHEIM { None } else { Some((aantal + 2) / 5 * 5) }
     }
 
-    /// Rounded the same way, but 0-7 still as a number: what a share's
-    /// numerator counts as (0-2 as 0, 3-7 as 5).
-    fn afgerond_teller(aantal: i64) -> i64 {
-        (aantal.max(0) + 2) / 5 * 5
-    }
-
     pub fn aantal(aantal: Option<i64>) -> Waarde {
         match aantal {
             None => Waarde::leeg(Soort::Aantal),
@@ -133,14 +128,14 @@ pub mod raad {
     }
 
     /// `schaal` × teller / noemer over the rounded counts (100 for a
-    /// percentage, 1000 for a rate per 1,000).
+    /// percentage, 1000 for a rate per 1,000); secret when either count is.
     pub fn aandeel(teller: Option<i64>, noemer: Option<i64>, soort: Soort) -> Waarde {
         let schaal = if soort == Soort::PerDuizend { Decimal::ONE_THOUSAND } else { Decimal::ONE_HUNDRED };
         let (Some(teller), Some(noemer)) = (teller, noemer) else { return Waarde::leeg(soort) };
-        match afgerond(noemer) {
-            None => Waarde::verborgen(GEHEIM, soort),
-            Some(noemer) => {
-                let share = schaal * Decimal::from(afgerond_teller(teller)) / Decimal::from(noemer);
+        match (afgerond(teller), afgerond(noemer)) {
+            (None, _) | (_, None) => Waarde::verborgen(GEHEIM, soort),
+            (Some(teller), Some(noemer)) => {
+                let share = schaal * Decimal::from(teller) / Decimal::from(noemer);
                 Waarde::getoond(share.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero), soort)
             }
         }

@@ -3,15 +3,18 @@
 -- previous year, beside the three savings scenarios of begroting.csv.
 -- Stored per year (partition `jaar`), not per period: a compute rewrites the years its
 -- periods fall in.
+-- As indicators.md defines them: a line counts in gerealiseerd when its product period
+-- starts on or before the peildatum (a line declared in advance for a later month does
+-- not count yet), and maanden_met_data counts the months of the year holding the
+-- product-period start of at least one counted line.
 -- Choices where indicators.md leaves room:
 -- - a line counts in the year of its product-period start (as it counts in its period);
--- - maanden_met_data counts the months of the year with at least one line;
 -- - prognose is rounded to cents; it is empty without a month of data;
 -- - besparing_prognose is empty when the previous year has no lines.
 -- * jaar: calendar year
 -- * begroting: the year's budget, euro
--- * gerealiseerd: sum of the declaration lines of the year known on the peildatum, euro
--- * maanden_met_data: months of the year with declaration lines
+-- * gerealiseerd: sum of the declaration lines of the year known on the peildatum whose product period has started by then, euro
+-- * maanden_met_data: months of the year holding the product-period start of a counted line
 -- * prognose: gerealiseerd / maanden_met_data x 12, euro
 -- * besparing_prognose: the previous year's gerealiseerd - prognose, euro
 -- * besparing_behoudend: expected saving, scenario behoudend (begroting.csv), euro
@@ -21,9 +24,11 @@
 with
 -- per month first: twenty million lines become a few dozen rows
 per_maand as (
-    select maand, sum(bedrag) as gerealiseerd
-    from stg_declaratieregels
-    group by maand
+    select d.maand, sum(d.bedrag) as gerealiseerd
+    from stg_declaratieregels d
+    cross join peildatum pd
+    where d.product_begin <= pd.peildatum
+    group by d.maand
 ),
 per_jaar as (
     select

@@ -1,14 +1,17 @@
 -- Clients per period, stadsdeel and CBS group, absolute and per 1,000 residents
 -- (indicators.md, kpi_stadsdeel), with a `totaal` row per stadsdeel.
 --
--- A client's stadsdeel comes from the 4-digit postcode on the active allocation via
--- wijken.csv; an unknown or empty postcode goes to `onbekend`. CBS groups of the
--- product category: hulp bij het huishouden (01), ondersteuning thuis (02, 03, 04, 06,
--- 07, 09, 10), hulpmiddelen en diensten (05, 08, 11-14), verblijf en opvang (15-18).
+-- A client counts in one stadsdeel per period (indicators.md): that of the postcode
+-- in the client's newest WMO301 message (by dagtekening, then bericht_identificatie)
+-- dated on or before the period's last day, or, when there is none, the oldest
+-- message after it; among the messages known on the peildatum. The postcode goes to
+-- its stadsdeel via wijken.csv; an unknown or empty postcode goes to `onbekend`. CBS
+-- groups of the product category: hulp bij het huishouden (01), ondersteuning thuis
+-- (02, 03, 04, 06, 07, 09, 10), hulpmiddelen en diensten (05, 08, 11-14), verblijf en
+-- opvang (15-18).
 -- Choices where indicators.md leaves room:
 -- - every stadsdeel of wijken.csv has a row for every group, 0 when it has no clients;
 --   `onbekend` only appears when it has clients;
--- - a client with allocations on two postcodes (a move) counts in both stadsdelen;
 -- - a category outside the four groups goes to group `overig`;
 -- - residents are those on 1 January of the year the period starts in; none for onbekend.
 -- * periode: 2019-Q3 or 2019-H2
@@ -20,21 +23,56 @@
 -- * clienten_per_1000: 1000 x clienten / inwoners
 -- * peildatum: the as-of date the figures were computed with
 with
-ingedeeld as (
+-- One row per client and WMO301 message known on the peildatum, with its postcode.
+berichten as (
+    select distinct sleutel(t.client_pseudoniem) as client_sleutel, t.dagtekening, t.bericht_identificatie, t.postcode4
+    from toewijzingen t
+    cross join peildatum pd
+    where t.dagtekening <= pd.peildatum
+),
+-- Per client, from which day to which (exclusive) each message's postcode holds: from
+-- its dagtekening until the next message's. The first holds from the beginning of
+-- time, so a period ending before a client's first message takes that message.
+woonachtig as (
     select
-        ap.periode,
-        ap.client_sleutel,
-        coalesce(w.stadsdeel, 'onbekend') as stadsdeel,
+        client_sleutel,
+        postcode4,
         case
-            when ap.productcategorie = '01' then 'hulp bij het huishouden'
-            when ap.productcategorie in ('02', '03', '04', '06', '07', '09', '10') then 'ondersteuning thuis'
-            when ap.productcategorie in ('05', '08', '11', '12', '13', '14') then 'hulpmiddelen en diensten'
-            when ap.productcategorie in ('15', '16', '17', '18') then 'verblijf en opvang'
+            when row_number() over (partition by client_sleutel order by dagtekening, bericht_identificatie) = 1
+                then date '0001-01-01'
+            else dagtekening
+        end as vanaf,
+        coalesce(
+            lead(dagtekening) over (partition by client_sleutel order by dagtekening, bericht_identificatie),
+            date '9999-12-31'
+        ) as tot
+    from berichten
+),
+-- The groups a client has an active allocation in, per period.
+groepen as (
+    select distinct
+        periode,
+        client_sleutel,
+        case
+            when productcategorie = '01' then 'hulp bij het huishouden'
+            when productcategorie in ('02', '03', '04', '06', '07', '09', '10') then 'ondersteuning thuis'
+            when productcategorie in ('05', '08', '11', '12', '13', '14') then 'hulpmiddelen en diensten'
+            when productcategorie in ('15', '16', '17', '18') then 'verblijf en opvang'
             else 'overig'
         end as cbs_groep
-    -- the districts (few) first: a hash join holds its first side in memory
-    from stg_wijken w
-    right join stg_toewijzing_perioden ap on w.postcode4 = ap.postcode4
+    from stg_toewijzing_perioden
+),
+ingedeeld as (
+    select
+        g.periode,
+        g.client_sleutel,
+        coalesce(w.stadsdeel, 'onbekend') as stadsdeel,
+        g.cbs_groep
+    from groepen g
+    join stg_perioden p on p.periode = g.periode
+    left join woonachtig wa
+        on wa.client_sleutel = g.client_sleutel and p.periode_eind >= wa.vanaf and p.periode_eind < wa.tot
+    left join stg_wijken w on w.postcode4 = wa.postcode4
 ),
 -- One pass for both levels (grouping sets): DataFusion computes a CTE again wherever it is named.
 geteld as (
