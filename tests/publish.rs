@@ -570,3 +570,31 @@ pub mod deliver {
         assert_eq!(none.geweigerd.len(), 3, "{none}");
     }
 }
+
+#[test]
+fn the_demo_has_movers_unlisted_stop_codes_and_a_line_declared_in_advance() {
+    let deployment = demo_published();
+    let lake = deployment.config.paths.lake();
+    let mut postcodes: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for row in read_table(&lake.join("toewijzingen")) {
+        postcodes.entry(value(&row, "client_pseudoniem")).or_default().insert(value(&row, "postcode4"));
+    }
+    assert!(postcodes.values().filter(|p| p.len() > 1).count() >= 3, "clients who move");
+    let unlisted = read_table(&lake.join("zorgmeldingen"))
+        .iter()
+        .filter(|r| value(r, "reden_beeindiging") == wmo_monitor::demo::population::UNLISTED_STOP_REASON)
+        .count();
+    assert!(unlisted >= 1, "stops with a RedenBeeindiging outside the list");
+    let advance: Vec<String> = read_table(&lake.join("declaratieregels"))
+        .iter()
+        .filter(|r| value(r, "dagtekening") < value(r, "product_begin"))
+        .map(|r| value(r, "product_begin"))
+        .collect();
+    assert!(!advance.is_empty(), "a line declared before its product period");
+    let years: Vec<String> = std::fs::read_dir(lake.join("kpi_begroting"))
+        .expect("kpi_begroting")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(years.contains(&"jaar=2019".to_string()), "{years:?}");
+    assert!(!years.contains(&"jaar=2020".to_string()), "the advance line does not count yet: {years:?}");
+}

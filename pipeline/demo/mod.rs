@@ -226,7 +226,7 @@ fn write_client_messages(out: &mut Out, population: &Population, client: &Client
             msg.open("Adres");
             msg.base("Straatnaam", client.street);
             msg.base("Huisnummer", &client.house_number.to_string());
-            msg.base("Postcode", &client.postcode);
+            msg.base("Postcode", client.postcode_on(dated));
             msg.base("Plaatsnaam", "Zwolle");
             msg.close("Adres");
             msg.close("Contact");
@@ -351,6 +351,7 @@ struct Spool {
     total_cents: i64,
 }
 
+#[derive(Clone)]
 struct Line {
     reference: String,
     previous: Option<String>,
@@ -376,6 +377,10 @@ fn write_declarations(
     let last = month_end(month);
     // (provider, correction?) -> spool
     let mut spools: BTreeMap<(usize, bool), Spool> = BTreeMap::new();
+    // In the last month one provider also declares a line in advance, for a
+    // month after the data ends: indicators.md has it not count yet.
+    let mut advance: Option<(usize, String, Line)> = None;
+    let last_month = month == population::month_start(demo_end());
     for index in 0..population.clients {
         let client = population.client(index);
         let mut rng = rng_for(population.seed.wrapping_add(2), index * 1024 + month_index % 1024);
@@ -408,6 +413,9 @@ fn write_declarations(
             };
             let quirk: f64 = rng.random();
             let provider = allocation.provider;
+            if last_month && full && advance.is_none() {
+                advance = Some((provider, client.bsn.clone(), line.clone()));
+            }
             if quirk < 0.004 {
                 line.allocation.push('9'); // no such allocation
             } else if quirk < 0.006 {
@@ -456,38 +464,9 @@ fn write_declarations(
                     e.insert(Spool { path, file: std::io::BufWriter::new(file), total_cents: 0 })
                 }
             };
-            let mut block = messages::Message::fragment("wmo323", provider.xml_style, 3);
-            block.open("Client");
-            block.leaf("Bsn", &bsn);
-            block.open("Prestaties");
-            for line in &lines {
-                spool.total_cents += line.amount_cents;
-                block.open("Prestatie");
-                block.open("ProductReferentie");
-                block.base("ReferentieNummer", &line.reference);
-                if let Some(previous) = &line.previous {
-                    block.base("VorigReferentieNummer", previous);
-                }
-                block.close("ProductReferentie");
-                block.leaf("ToewijzingNummer", &line.allocation);
-                block.leaf("ProductCategorie", population.tariffs.category(&line.product));
-                block.leaf("ProductCode", &line.product);
-                block.open("ProductPeriode");
-                block.base("Begindatum", &day_text(line.begin));
-                block.base("Einddatum", &day_text(line.end));
-                block.close("ProductPeriode");
-                block.leaf("GeleverdVolume", &line.volume.to_string());
-                block.leaf("Eenheid", line.unit);
-                block.leaf("ProductTarief", &line.tariff_cents.to_string());
-                block.open("IngediendBedrag");
-                block.base("Bedrag", &line.amount_cents.abs().to_string());
-                block.base("DebetCredit", if line.amount_cents < 0 { "C" } else { "D" });
-                block.close("IngediendBedrag");
-                block.close("Prestatie");
-            }
-            block.close("Prestaties");
-            block.close("Client");
-            spool.file.write_all(block.take().as_bytes()).map_err(Error::io("cannot write", &spool.path))?;
+            let (block, total) = client_block(population, provider.xml_style, &bsn, &lines);
+            spool.total_cents += total;
+            spool.file.write_all(block.as_bytes()).map_err(Error::io("cannot write", &spool.path))?;
         }
     }
 
@@ -498,31 +477,94 @@ fn write_declarations(
         let mut rng = rng_for(population.seed.wrapping_add(4), provider_index as u64 * 4096 + month_index);
         let sent = add_days(last, rng.random_range(4..12) + if correction { 35 } else { 0 });
         let number = format!("{}{}{}", provider.agb, month.format("%Y%m"), if correction { "C" } else { "" });
-        let id = format!("D{number}");
-        let header =
-            messages::Header { code: "484", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(sent) };
-        let mut msg = messages::Message::new("wmo323", provider.xml_style, &header);
-        msg.open("Declaratie");
-        msg.leaf("DeclaratieNummer", &number);
-        msg.open("DeclaratiePeriode");
-        msg.base("Begindatum", &day_text(month));
-        msg.base("Einddatum", &day_text(last));
-        msg.close("DeclaratiePeriode");
-        msg.leaf("DeclaratieDagtekening", &day_text(sent));
-        msg.open("TotaalIngediendBedrag");
-        msg.base("TotaalBedrag", &spool.total_cents.abs().to_string());
-        msg.base("DebetCredit", if spool.total_cents < 0 { "C" } else { "D" });
-        msg.close("TotaalIngediendBedrag");
-        msg.open("Clienten");
-        let before = msg.take();
-        msg.close("Clienten");
-        msg.close("Declaratie");
-        let after = msg.finish();
+        let (before, after) = declaration_around(provider, gemeente, &number, month, sent, spool.total_cents);
         // The body is copied from its spool, never held in memory whole.
         out.put_around(&month_folder(sent), &format!("wmo323-{number}.xml"), &before, &spool.path, &after)?;
         fs::remove_file(&spool.path).map_err(Error::io("cannot remove", &spool.path))?;
     }
+    if let Some((provider_index, bsn, line)) = advance {
+        let provider = &population.providers[provider_index];
+        let ahead = population::add_months(month, 3);
+        let line = Line {
+            reference: format!("V{}{}", ahead.format("%Y%m"), &line.reference[7..]),
+            begin: ahead,
+            end: month_end(ahead),
+            ..line
+        };
+        let number = format!("{}{}V", provider.agb, ahead.format("%Y%m"));
+        let (block, total) = client_block(population, provider.xml_style, &bsn, &[line]);
+        let sent = add_days(last, 10);
+        let (before, after) = declaration_around(provider, gemeente, &number, ahead, sent, total);
+        out.put(&month_folder(sent), &format!("wmo323-{number}.xml"), format!("{before}{block}{after}").as_bytes())?;
+    }
     Ok(())
+}
+
+/// A provider's WMO323 around its client blocks: what comes before them and after.
+fn declaration_around(
+    provider: &population::Provider,
+    gemeente: &str,
+    number: &str,
+    month: NaiveDate,
+    sent: NaiveDate,
+    total_cents: i64,
+) -> (String, String) {
+    let id = format!("D{number}");
+    let header = messages::Header { code: "484", from: &provider.agb, to: gemeente, id: &id, dated: &day_text(sent) };
+    let mut msg = messages::Message::new("wmo323", provider.xml_style, &header);
+    msg.open("Declaratie");
+    msg.leaf("DeclaratieNummer", number);
+    msg.open("DeclaratiePeriode");
+    msg.base("Begindatum", &day_text(month));
+    msg.base("Einddatum", &day_text(month_end(month)));
+    msg.close("DeclaratiePeriode");
+    msg.leaf("DeclaratieDagtekening", &day_text(sent));
+    msg.open("TotaalIngediendBedrag");
+    msg.base("TotaalBedrag", &total_cents.abs().to_string());
+    msg.base("DebetCredit", if total_cents < 0 { "C" } else { "D" });
+    msg.close("TotaalIngediendBedrag");
+    msg.open("Clienten");
+    let before = msg.take();
+    msg.close("Clienten");
+    msg.close("Declaratie");
+    (before, msg.finish())
+}
+
+/// One client's block of a WMO323, and the signed sum of its lines in cents.
+fn client_block(population: &Population, xml_style: u8, bsn: &str, lines: &[Line]) -> (String, i64) {
+    let mut total = 0;
+    let mut block = messages::Message::fragment("wmo323", xml_style, 3);
+    block.open("Client");
+    block.leaf("Bsn", bsn);
+    block.open("Prestaties");
+    for line in lines {
+        total += line.amount_cents;
+        block.open("Prestatie");
+        block.open("ProductReferentie");
+        block.base("ReferentieNummer", &line.reference);
+        if let Some(previous) = &line.previous {
+            block.base("VorigReferentieNummer", previous);
+        }
+        block.close("ProductReferentie");
+        block.leaf("ToewijzingNummer", &line.allocation);
+        block.leaf("ProductCategorie", population.tariffs.category(&line.product));
+        block.leaf("ProductCode", &line.product);
+        block.open("ProductPeriode");
+        block.base("Begindatum", &day_text(line.begin));
+        block.base("Einddatum", &day_text(line.end));
+        block.close("ProductPeriode");
+        block.leaf("GeleverdVolume", &line.volume.to_string());
+        block.leaf("Eenheid", line.unit);
+        block.leaf("ProductTarief", &line.tariff_cents.to_string());
+        block.open("IngediendBedrag");
+        block.base("Bedrag", &line.amount_cents.abs().to_string());
+        block.base("DebetCredit", if line.amount_cents < 0 { "C" } else { "D" });
+        block.close("IngediendBedrag");
+        block.close("Prestatie");
+    }
+    block.close("Prestaties");
+    block.close("Client");
+    (block.take(), total)
 }
 
 /// A BSN with a typing error: its last digit off by one fails the elfproef.

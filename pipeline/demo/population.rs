@@ -240,6 +240,19 @@ pub struct Allocation {
     pub start_corrected: bool,
 }
 
+/// A RedenBeeindiging of two digits outside the WMO588 list ingest knows.
+pub const UNLISTED_STOP_REASON: &str = "45";
+
+impl Client {
+    /// The postcode a message sent on `day` carries.
+    pub fn postcode_on(&self, day: NaiveDate) -> &str {
+        match &self.moved {
+            Some((from, postcode)) if *from <= day => postcode,
+            _ => &self.postcode,
+        }
+    }
+}
+
 impl Allocation {
     pub fn end(&self) -> NaiveDate {
         self.shortened.map_or(self.planned_end, |(end, _)| end)
@@ -267,6 +280,10 @@ pub struct Client {
     pub sex: &'static str,
     pub district: usize,
     pub postcode: String,
+    /// A move to another stadsdeel: from which day, and the new postcode. The
+    /// WMO301 messages sent from that day on carry it (indicators.md: a
+    /// client counts in one district per period).
+    pub moved: Option<(NaiveDate, String)>,
     pub street: &'static str,
     pub house_number: u32,
     pub first_name: &'static str,
@@ -472,6 +489,7 @@ impl Population {
             sex: weighted(&mut rng, &[("1", 0.4), ("2", 0.59), ("0", 0.01)]),
             district,
             postcode: format!("{postcode4}{letters}"),
+            moved: None,
             street: STREETS[rng.random_range(0..STREETS.len())],
             house_number: rng.random_range(1..250),
             first_name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
@@ -509,7 +527,32 @@ impl Population {
                 }
             }
         }
+        self.add_edge_cases(&mut client);
         client
+    }
+
+    /// What the indicators must handle but the main draw does not make: some
+    /// clients move between their allocations, and some stops carry a
+    /// RedenBeeindiging that a later WMO588 release added (formats.md). Drawn
+    /// from a stream of their own, so the rest of the demo stays as it was.
+    fn add_edge_cases(&self, client: &mut Client) {
+        let mut rng = rng_for(self.seed.wrapping_add(9), client.index);
+        let mut decided: Vec<NaiveDate> =
+            client.allocations.iter().map(|a| a.decided).filter(|d| *d >= demo_start() && *d <= demo_end()).collect();
+        decided.sort();
+        if decided.len() >= 2 && rng.random_bool(0.15) {
+            let elsewhere = (client.district + 1 + rng.random_range(0..DISTRICTS.len() - 1)) % DISTRICTS.len();
+            let codes = DISTRICTS[elsewhere].1;
+            let letters: String = (0..2).map(|_| char::from(b'A' + rng.random_range(0..26u8))).collect();
+            client.moved = Some((decided[1], format!("{}{letters}", codes[rng.random_range(0..codes.len())])));
+        }
+        for allocation in &mut client.allocations {
+            if let Some(stop) = allocation.stop.as_mut()
+                && rng.random_bool(0.05)
+            {
+                stop.reason = UNLISTED_STOP_REASON;
+            }
+        }
     }
 
     /// One episode of need: allocations one after another until the need

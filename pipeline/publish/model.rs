@@ -121,6 +121,7 @@ pub fn eindcategorie(code: &str) -> String {
         "tijdelijk" => "tijdelijke stop".into(),
         "gemeente" => "besluit van de gemeente".into(),
         "verlopen" => "toewijzing verlopen".into(),
+        "overig" => "overige reden (een code buiten de lijst)".into(),
         other => other.replace('_', " "),
     }
 }
