@@ -213,6 +213,25 @@ fn no_council_cell_reveals_a_count_from_1_to_7() {
         }
     }
     assert!(checked > 5, "the demo has districts and groups with 0-7 clients: {checked}");
+
+    // Nor does a headline share: each figure whose numerator is 0-7 shows '.'.
+    let catalogue =
+        wmo_monitor::publish::catalogue::Catalogue::load(&deployment.config.report_source()).expect("catalogue");
+    let wmo = &read_table(&deployment.config.paths.lake().join("kpi_wmo").join("periode=2019-Q4"))[0];
+    let range = book.worksheet_range("Kerncijfers").expect("the headline sheet");
+    let mut secret_numerators = 0;
+    for figure in catalogue.monitor.iter().filter(|f| f.teller.is_some()) {
+        let teller: i64 = value(wmo, figure.teller.as_deref().unwrap_or_default()).parse().unwrap_or(0);
+        let row =
+            range.rows().find(|r| r.get(1).is_some_and(|c| c.to_string() == figure.label)).expect("a headline row");
+        if teller <= 7 {
+            assert_eq!(row[2], Data::String(".".into()), "{}: numerator {teller}, shown {:?}", figure.label, row[2]);
+            secret_numerators += 1;
+        } else if value(wmo, figure.noemer.as_deref().unwrap_or_default()).parse().unwrap_or(0) > 7 {
+            assert_ne!(row[2], Data::String(".".into()), "{}: numerator {teller} is no secret", figure.label);
+        }
+    }
+    assert!(secret_numerators >= 1, "the demo has a headline share with a numerator of 0-7");
 }
 
 #[test]
