@@ -239,6 +239,8 @@ fn the_analysts_session_bounds_size_nesting_built_values_and_time() {
     }
     run(config, "select length(repeat('x', 1000)), cardinality(range(1, 1000))".into())
         .expect("small values are built");
+    // The limit counts from before planning: with no time at all, a planned
+    // statement is never started.
     let mut hasty = config.clone();
     hasty.query_timeout = std::time::Duration::ZERO;
     let message = run(&hasty, "select count(*) from toewijzingen".into()).expect_err("no time at all");

@@ -260,14 +260,20 @@ pub async fn execute(
     limits: &Limits,
 ) -> Result<()> {
     let ctx = ctx.clone();
+    let timeout = limits.timeout;
+    let started = std::time::Instant::now();
     // Planning counts against the time limit too, and it may not yield (an
     // optimiser pass is plain CPU work): the statement runs as a task of its
-    // own, so the limit fires on another thread, on time.
+    // own, so the limit fires on another thread, on time; and a plan that used
+    // up the time is not started.
     let work = tokio::spawn(async move {
         let state = ctx.state();
         let plan = state.statement_to_plan(statement).await.map_err(explain)?;
         read_only().verify_plan(&plan).map_err(explain)?;
         let frame = ctx.execute_logical_plan(plan).await.map_err(explain)?;
+        if started.elapsed() >= timeout {
+            return Err(stopped(timeout));
+        }
         let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
         let mut stream = frame.execute_stream().await.map_err(explain)?;
         let mut writer = ResultWriter::new(format, schema, sink)?;
@@ -277,17 +283,21 @@ pub async fn execute(
         writer.finish()
     });
     let abort = work.abort_handle();
-    match tokio::time::timeout(limits.timeout, work).await {
+    match tokio::time::timeout(timeout, work).await {
         Ok(Ok(result)) => result,
         Ok(Err(e)) => Err(Error::Sql(format!("the statement stopped unexpectedly: {e}"))),
-        Err(_) => Err({
+        Err(_) => {
             abort.abort();
-            Error::Sql(format!(
-                "the statement was stopped after {} s (the limit is [query] timeout_seconds in the configuration)",
-                limits.timeout.as_secs()
-            ))
-        }),
+            Err(stopped(timeout))
+        }
     }
+}
+
+fn stopped(timeout: std::time::Duration) -> Error {
+    Error::Sql(format!(
+        "the statement was stopped after {} s (the limit is [query] timeout_seconds in the configuration)",
+        timeout.as_secs()
+    ))
 }
 
 /// One clear sentence for the analyst.
