@@ -191,6 +191,7 @@ fn a_mail_whose_answer_an_interrupted_run_never_recorded_goes_again_under_the_sa
     let server = Server::start(&deployment.config.paths.data.join("smtp"), false);
     let mut config = deployment.config.clone();
     config.deliver.raad = vec!["raad@zwolle.example".into()];
+    config.deliver.afzender = "Gemeente Zwolle <wmo-monitor@zwolle.example>".into();
     config.deliver.smtp = Some(server.settings("127.0.0.1", SmtpSecurity::None));
     // What a run killed while the server's answer was pending leaves behind.
     let reports = out(&deployment, "2019-Q3");
@@ -217,6 +218,9 @@ fn a_mail_whose_answer_an_interrupted_run_never_recorded_goes_again_under_the_sa
     let received = server.received();
     let council = std::fs::read_to_string(&received[1].1).expect("mail");
     assert!(council.contains(&format!("Message-ID: {}", mail.message_id)), "the same Message-ID: {council}");
+    assert!(mail.message_id.ends_with("@zwolle.example>"), "{}", mail.message_id);
+    let from = council.lines().find(|l| l.starts_with("From:")).unwrap_or_default();
+    assert!(from.contains("Gemeente Zwolle") && from.contains("<wmo-monitor@zwolle.example>"), "{from}");
 
     let again = deliver::deliver(&config, &DeliverOptions::default()).expect("deliver");
     assert_eq!((again.mails, again.na_onderbreking.len()), (0, 0), "{again}");

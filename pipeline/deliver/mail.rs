@@ -203,7 +203,9 @@ pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontva
 
 /// `<rapport.periode.versie.recipients@sender's domain>`: derived, not random.
 fn message_id(afzender: &str, rapport: &str, periode: &str, versie: &str, ontvangers: &[String]) -> String {
-    let domain = afzender.rsplit_once('@').map_or("wmo-monitor.invalid", |(_, d)| d);
+    let domain = afzender
+        .parse::<Mailbox>()
+        .map_or_else(|_| "wmo-monitor.invalid".to_string(), |m| m.email.domain().to_string());
     let wie = hex::encode(&Sha256::digest(ontvangers.join("\n").as_bytes())[..6]);
     format!("<{rapport}.{periode}.{versie}.{wie}@{domain}>")
 }

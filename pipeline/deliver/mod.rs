@@ -123,7 +123,9 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
             "deliver.toegestane_domeinen is empty in the configuration: name the domains mail may go to".into(),
         ));
     }
-    if !is_address(&settings.afzender) {
+    // The sender may carry a display name ("Gemeente Zwolle <wmo@zwolle.example>").
+    if settings.afzender.chars().any(char::is_control) || settings.afzender.parse::<lettre::message::Mailbox>().is_err()
+    {
         return Err(Error::Invalid(format!(
             "deliver.afzender {} in the configuration is no mail address",
             printable(&settings.afzender)

@@ -80,7 +80,12 @@ impl Sender {
     /// Sends `message` to one recipient; returns the server's answer.
     pub fn send(&self, from: &str, to: &str, message: &[u8]) -> Result<String, Failure> {
         let address = |a: &str| a.parse::<Address>().map_err(|e| Failure::Permanent(format!("{a:?}: {e}")));
-        let envelope = Envelope::new(Some(address(from)?), vec![address(to)?])
+        // The sender may carry a display name; the envelope takes its address.
+        let sender = from
+            .parse::<lettre::message::Mailbox>()
+            .map(|m| m.email)
+            .map_err(|e| Failure::Permanent(format!("{from:?}: {e}")))?;
+        let envelope = Envelope::new(Some(sender), vec![address(to)?])
             .map_err(|e| Failure::Permanent(format!("no envelope for {to}: {e}")))?;
         with_retry(self.attempts, self.first_wait, std::thread::sleep, || self.transport.send_raw(&envelope, message))
             .map(|response| response.message().collect::<Vec<_>>().join(" "))
