@@ -95,3 +95,23 @@ fn a_second_run_cannot_write_the_lake_at_the_same_time() {
     let refused = deployment.try_ingest(&IngestOptions::default());
     assert!(matches!(refused, Err(wmo_monitor::Error::LakeLocked { .. })));
 }
+
+#[test]
+fn files_loaded_by_a_run_that_stopped_before_archiving_them_are_archived_by_the_next() {
+    let deployment = Deployment::new();
+    deployment.inbox("wmo301.xml", fixture("inbox/wmo301.xml"));
+    deployment.inbox("wmo305.xml", fixture("inbox/wmo305.xml"));
+    deployment.ingest();
+    // As if the run had stopped after its commit, before the moves.
+    for name in ["wmo301.xml", "wmo305.xml"] {
+        let archived = deployment.config.paths.archive.join("geladen").join(name);
+        std::fs::rename(&archived, deployment.config.paths.inbox.join(name)).expect("back to the inbox");
+    }
+    let log_before = deployment.table(Table::Laadlog).len();
+    let summary = deployment.ingest();
+    assert_eq!(summary.archived_after_interruption, 2, "{summary}");
+    assert_eq!(summary.files_read(), 0);
+    assert_eq!(deployment.table(Table::Laadlog).len(), log_before, "nothing logged twice");
+    assert!(!deployment.config.paths.inbox.join("wmo301.xml").exists(), "archived, not left in the inbox");
+    assert!(deployment.config.paths.archive.join("geladen/wmo305.xml").exists());
+}

@@ -151,8 +151,9 @@ impl Batch {
         self.buffers.entry(table).or_insert_with(|| TableBuffer::new(table)).push(row, lineage)
     }
 
+    /// Nothing to write and nothing to archive.
     fn is_empty(&self) -> bool {
-        self.buffers.is_empty()
+        self.buffers.is_empty() && self.moves.is_empty()
     }
 
     /// Commits the batch, then archives its inbox files; returns how many
@@ -163,12 +164,15 @@ impl Batch {
         hook: &mut dyn FnMut() -> Result<()>,
         before_archive: Option<fn(&Path)>,
     ) -> Result<u64> {
-        let mut parts = Vec::new();
-        for (table, buffer) in &mut self.buffers {
-            parts.push((*table, buffer.finish()?));
+        // A batch of files an interrupted run already loaded has only moves.
+        if !self.buffers.is_empty() {
+            let mut parts = Vec::new();
+            for (table, buffer) in &mut self.buffers {
+                parts.push((*table, buffer.finish()?));
+            }
+            lake.commit(self.load_id, parts, hook)?;
+            tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
         }
-        lake.commit(self.load_id, parts, hook)?;
-        tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
         let mut made = std::collections::HashSet::new();
         let mut changed = 0;
         for Move { from, to, read_as } in &self.moves {
