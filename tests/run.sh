@@ -12,4 +12,8 @@ fi
 
 # A fresh checkout gains nothing from incremental builds but their disk space.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Style and lints are part of the tests: rustfmt.toml's formatting, and no
+# clippy warning (Cargo.toml's [lints]: no unsafe code, no unwrap).
+cargo fmt --check
+cargo clippy --locked --all-targets --quiet -- -D warnings
 cargo test --locked "$@"

@@ -39,10 +39,10 @@ impl Stdout {
     }
 
     fn noting<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
-        if let Err(e) = &result {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                self.reader_gone.store(true, Ordering::Relaxed);
-            }
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.reader_gone.store(true, Ordering::Relaxed);
         }
         result
     }
