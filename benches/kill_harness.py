@@ -164,13 +164,17 @@ class SmtpServer:
         self.process.wait(timeout=10)
 
 
-def killed(binary, folder, args, after):
-    process = subprocess.Popen(
+def start(binary, folder, args):
+    return subprocess.Popen(
         [str(binary), "--quiet", "--config", "wmo.toml", *args],
         cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def killed(binary, folder, args, after):
+    process = start(binary, folder, args)
     try:
         process.wait(timeout=after)
         return False
@@ -181,12 +185,7 @@ def killed(binary, folder, args, after):
 
 
 def killed_when_stored(binary, folder, args, server_folder, count):
-    process = subprocess.Popen(
-        [str(binary), "--quiet", "--config", "wmo.toml", *args],
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start(binary, folder, args)
     deadline = time.monotonic() + 120
     while len(list(server_folder.glob("*.rcpt"))) < count and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)

@@ -53,42 +53,38 @@ impl Pseudonymiser {
     /// identifier still joins, and the BSN is gone. Returns `None` when
     /// nothing needed masking.
     pub fn guard_identifier(&self, value: &str) -> Option<String> {
-        let mut out = String::new();
-        let mut copied = 0;
-        for (start, end) in digit_runs(value) {
-            let run = &value[start..end];
-            if end - start == 9 && bsn_is_valid(run) {
-                out.push_str(&value[copied..start]);
-                out.push_str("bsn-");
-                out.push_str(&self.pseudonym(run)[..12]);
-                copied = end;
-            }
-        }
-        if copied == 0 {
-            return None;
-        }
-        out.push_str(&value[copied..]);
-        Some(out)
+        replace_digit_runs(value, |run| {
+            (run.len() == 9 && bsn_is_valid(run)).then(|| format!("bsn-{}", &self.pseudonym(run)[..12]))
+        })
     }
 }
 
-/// Byte ranges of the runs of ASCII digits in `text`.
-fn digit_runs(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+/// `text` with every run of ASCII digits for which `replace` gives a
+/// replacement replaced by it; `None` when no run was.
+fn replace_digit_runs(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < bytes.len() && !bytes[i].is_ascii_digit() {
+    let mut out = String::new();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
             i += 1;
-        }
-        if i >= bytes.len() {
-            return None;
+            continue;
         }
         let start = i;
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        Some((start, i))
-    })
+        if let Some(replacement) = replace(&text[start..i]) {
+            out.push_str(&text[copied..start]);
+            out.push_str(&replacement);
+            copied = i;
+        }
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 /// Elements whose content quarantine keeps: the structure of an iWmo
@@ -230,21 +226,12 @@ fn mask_attributes(tag: &str) -> String {
 pub fn mask_contact_details(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Words: e-mail addresses go whole.
+    let separator = |c: char| matches!(c, ' ' | ';' | ',' | '\t' | '|');
     let mut masked_words = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            masked_words.push(' ');
-        }
-        let mut cells = word.split([';', ',', '\t', '|']).peekable();
-        let separators: Vec<char> = word.chars().filter(|c| matches!(c, ';' | ',' | '\t' | '|')).collect();
-        let mut n = 0;
-        while let Some(cell) = cells.next() {
-            masked_words.push_str(if cell.contains('@') { "***" } else { cell });
-            if cells.peek().is_some() {
-                masked_words.push(separators[n]);
-                n += 1;
-            }
-        }
+    for piece in text.split_inclusive(separator) {
+        let word = piece.strip_suffix(separator).unwrap_or(piece);
+        masked_words.push_str(if word.contains('@') { "***" } else { word });
+        masked_words.push_str(&piece[word.len()..]);
     }
     // Phone numbers: runs of digits and + - ( ) . and single spaces.
     let chars: Vec<char> = masked_words.chars().collect();
@@ -304,29 +291,8 @@ fn floor_char_boundary(text: &str, limit: usize) -> usize {
 
 /// Replaces every run of exactly nine ASCII digits by asterisks.
 pub fn mask_bsn_like(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_digit() {
-            let start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i - start == 9 {
-                out.push_str("*********");
-            } else {
-                out.push_str(&text[start..i]);
-            }
-        } else {
-            let start = i;
-            while i < bytes.len() && !bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            out.push_str(&text[start..i]);
-        }
-    }
-    out
+    replace_digit_runs(text, |run| (run.len() == 9).then(|| "*********".to_string()))
+        .unwrap_or_else(|| text.to_string())
 }
 
 fn truncate(mut text: String, limit: usize) -> String {
