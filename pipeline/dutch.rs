@@ -44,12 +44,3 @@ pub fn euro_cents(value: Decimal) -> String {
     let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
     format!("{sign}€ {},{cents:0>2}", whole(rounded.abs().trunc()))
 }
-
-/// A period as a reader says it: "4e kwartaal 2019", "2e halfjaar 2019".
-pub fn period_name(periode: &str) -> String {
-    match periode.split_once('-') {
-        Some((year, part)) if part.starts_with('Q') => format!("{}e kwartaal {year}", &part[1..]),
-        Some((year, part)) if part.starts_with('H') => format!("{}e halfjaar {year}", &part[1..]),
-        _ => periode.to_string(),
-    }
-}

@@ -11,6 +11,7 @@ pub mod dutch;
 pub mod error;
 pub mod ingest;
 pub mod lake;
+pub mod periode;
 pub mod privacy;
 pub mod progress;
 pub mod publish;

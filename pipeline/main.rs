@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wmo_monitor::periode::Periode;
 use wmo_monitor::sql::analyst::{self, AnalystOptions};
 use wmo_monitor::sql::output::Format;
 use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule};
@@ -44,7 +45,7 @@ enum Command {
     Compute {
         /// One quarter (2019-Q3) or half-year (2019-H2); it replaces that period only.
         #[arg(long, group = "which")]
-        periode: Option<String>,
+        periode: Option<Periode>,
         /// Every quarter and half-year with data that ended by the as-of date.
         #[arg(long, group = "which")]
         all: bool,
@@ -56,13 +57,13 @@ enum Command {
     Publish {
         /// A quarter (2019-Q4) or half-year (2019-H2); default: the latest quarter computed.
         #[arg(long)]
-        periode: Option<String>,
+        periode: Option<Periode>,
     },
     /// Mail a published period: each contract manager the packs of their providers, the council the monitor (default: .eml files in out/outbox/).
     Deliver {
         /// The published period (2019-Q4); default: the latest in out/.
         #[arg(long)]
-        periode: Option<String>,
+        periode: Option<Periode>,
         /// Write the mails to out/outbox/proef/ and record nothing.
         #[arg(long)]
         dry_run: bool,
@@ -74,7 +75,7 @@ enum Command {
     Quarterly {
         /// The quarter (2019-Q4).
         #[arg(long)]
-        periode: String,
+        periode: Periode,
     },
     /// Run the jobs of schedules/*.toml on their local clock until SIGTERM or Ctrl-C, recording every run.
     Serve,
@@ -173,8 +174,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             delivered.outcome()?;
         }
         Command::Quarterly { periode } => {
-            let periode = compute::period::parse(&periode)?;
-            print!("{}", schedule::jobs::quarterly(&config, &periode, show_progress)?);
+            print!("{}", schedule::jobs::quarterly(&config, periode, show_progress)?);
         }
         Command::Serve => schedule::serve::serve(&config)?,
         Command::Runs { limit } => {

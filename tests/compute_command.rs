@@ -21,7 +21,11 @@ fn computed() -> Deployment {
 const SEPTEMBER_30: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2019, 9, 30).expect("a date");
 
 fn again(periode: &str) -> ComputeOptions {
-    ComputeOptions { periode: Some(periode.into()), as_of: Some(SEPTEMBER_30), ..Default::default() }
+    ComputeOptions {
+        periode: Some(periode.parse().expect("a period")),
+        as_of: Some(SEPTEMBER_30),
+        ..Default::default()
+    }
 }
 
 fn partition(deployment: &Deployment, table: &str, key: &str) -> PathBuf {
@@ -59,7 +63,7 @@ fn recomputing_one_period_replaces_that_period_only() {
     let rows_before = read_table(q1.parent().expect("folder"));
 
     let summary = compute::compute(&deployment.config, &again("2019-q2")).expect("compute --periode");
-    assert_eq!(summary.perioden, vec!["2019-Q2".to_string()]);
+    assert_eq!(summary.perioden.iter().map(ToString::to_string).collect::<Vec<_>>(), ["2019-Q2"]);
     assert_ne!(inode(&q1), q1_before, "2019-Q2 was written anew");
     assert_eq!(inode(&h2), h2_before, "2019-H1 was left alone");
     assert_eq!(read_table(q1.parent().expect("folder")), rows_before, "and came out the same");
@@ -119,10 +123,17 @@ fn a_run_interrupted_before_it_was_ready_is_discarded_and_one_after_is_finished(
 #[test]
 fn a_period_that_is_misspelt_or_has_no_data_gets_one_clear_sentence() {
     let deployment = computed();
-    let attempt =
-        |periode: &str| compute::compute(&deployment.config, &again(periode)).expect_err("refused").to_string();
-    assert!(attempt("2019-Q5").contains("is not a period: write a quarter as 2019-Q3"), "{}", attempt("2019-Q5"));
-    let no_data = attempt("2030-Q1");
+    let config_file = deployment.config.paths.data.parent().expect("the deployment folder").join("wmo-monitor.toml");
+    let misspelt = std::process::Command::new(env!("CARGO_BIN_EXE_wmo-monitor"))
+        .arg("--config")
+        .arg(&config_file)
+        .args(["compute", "--periode", "2019-Q5"])
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&misspelt.stderr);
+    assert!(!misspelt.status.success());
+    assert!(stderr.contains("\"2019-Q5\" is not a period: write a quarter as 2019-Q3"), "{stderr}");
+    let no_data = compute::compute(&deployment.config, &again("2030-Q1")).expect_err("refused").to_string();
     assert!(no_data.contains("2030-Q1 has no data as of 2019-09-30"), "{no_data}");
 }
 

@@ -12,6 +12,7 @@ mod fuzz_parsers;
 mod hostile_inbox;
 mod indicators;
 mod other_reader;
+mod periode;
 mod privacy;
 mod publish;
 mod readme;

@@ -17,7 +17,11 @@ const DEMO_SEED: u64 = 7;
 const DEMO_CLIENTS: u64 = 150;
 
 fn fixed(periode: &str) -> PublishOptions {
-    PublishOptions { periode: Some(periode.into()), gemaakt_op: Some("(vast)".into()), ..Default::default() }
+    PublishOptions {
+        periode: Some(periode.parse().expect("a period")),
+        gemaakt_op: Some("(vast)".into()),
+        ..Default::default()
+    }
 }
 
 /// The hand-checked fixtures, computed up to 2019-09-30 and 2019-Q3 published.
@@ -397,8 +401,6 @@ fn publishing_a_period_that_was_not_computed_says_what_to_run() {
     let deployment = fixture_published();
     let error = publish::publish(&deployment.config, &fixed("2019-Q4")).expect_err("not computed").to_string();
     assert_eq!(error, "the lake has no figures for 2019-Q4: run `wmo-monitor compute --periode 2019-Q4` first");
-    let error = publish::publish(&deployment.config, &fixed("2019-Q5")).expect_err("no such period").to_string();
-    assert!(error.contains("2019-Q5"), "{error}");
 
     // A lake that was never computed, or never even ingested into.
     let empty = crate::support::Deployment::new();

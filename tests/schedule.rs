@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use wmo_monitor::lake::Lake;
+use wmo_monitor::periode::Periode;
 use wmo_monitor::schedule::definition::{self, Schedule};
-use wmo_monitor::schedule::jobs::quarter_due;
 use wmo_monitor::schedule::runlog::{self, Run};
 use wmo_monitor::schedule::{Job, Scheduler};
 
@@ -204,6 +204,7 @@ fn a_job_never_overlaps_itself_and_a_long_run_is_followed_by_one_run_not_several
 
 #[test]
 fn the_quarterly_job_reports_the_latest_quarter_that_ended_the_declaration_lag_ago() {
+    let quarter_due = |today, lag| Periode::laatste_afgesloten_kwartaal(today, lag).to_string();
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a date");
     // 16 February 2020 minus 45 days is 2 January: Q4 2019 has ended, Q1 2020 not.
     assert_eq!(quarter_due(day(2020, 2, 16), 45), "2019-Q4");
@@ -230,7 +231,7 @@ fn the_shipped_schedules_run_ingest_nightly_and_the_quarter_after_its_declaratio
     assert_eq!(scheduler.next_time(index("nachtelijke-ingest")), Some(utc("2026-11-30T01:00:00Z")));
     let next_quarter = scheduler.next_time(index("kwartaalrapportage")).expect("it runs");
     assert_eq!(next_quarter, utc("2027-02-16T05:00:00Z"));
-    assert_eq!(quarter_due(next_quarter.date_naive(), 45), "2026-Q4");
+    assert_eq!(Periode::laatste_afgesloten_kwartaal(next_quarter.date_naive(), 45).to_string(), "2026-Q4");
 }
 
 #[test]

@@ -3,13 +3,13 @@
 //! The indicators are defined in the SQL alone; this module only chooses the
 //! periods, splits the views' rows by period and stores them (see `store`).
 
-pub mod period;
 pub mod store;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::schema::BEREKENINGEN;
+use crate::periode::Periode;
 use crate::sql::{catalog, queries, session};
 use chrono::{NaiveDate, Utc};
 use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
@@ -24,7 +24,7 @@ use std::time::Instant;
 #[derive(Debug, Clone, Default)]
 pub struct ComputeOptions {
     /// One period (`2019-Q3`, `2019-H2`); `None` computes every ended period.
-    pub periode: Option<String>,
+    pub periode: Option<Periode>,
     /// Compute as of this date; default: the latest Dagtekening in the lake.
     pub as_of: Option<NaiveDate>,
     pub show_progress: bool,
@@ -34,7 +34,7 @@ pub struct ComputeOptions {
 pub struct ComputeSummary {
     pub run_id: i64,
     pub peildatum: NaiveDate,
-    pub perioden: Vec<String>,
+    pub perioden: Vec<Periode>,
     pub rows: Vec<(String, usize)>,
     pub seconds: f64,
     pub recovered: (usize, usize),
@@ -44,7 +44,7 @@ impl std::fmt::Display for ComputeSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let range = match (self.perioden.first(), self.perioden.last()) {
             (Some(first), Some(last)) if first != last => format!("{first} .. {last}"),
-            (Some(one), _) => one.clone(),
+            (Some(one), _) => one.to_string(),
             _ => "none".into(),
         };
         writeln!(
@@ -73,10 +73,6 @@ impl std::fmt::Display for ComputeSummary {
 pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSummary> {
     let started = Instant::now();
     let started_at = Utc::now();
-    // A misspelt period is refused before any work.
-    if let Some(text) = &options.periode {
-        period::parse(text)?;
-    }
     let lake = Lake::open(&config.paths.lake())?;
     let _lock = lake.lock()?;
     let recovered = store::recover(&lake)?;
@@ -97,14 +93,18 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
         let scratch = store::scratch_dir(&lake, run_id)?;
         queries::register_materialising(&ctx, &config.query_source().load()?, &[ALL_PERIODS, CLOSED_PERIODS], &scratch)
             .await?;
-        let perioden = choose_periods(&ctx, options.periode.as_deref(), peildatum).await?;
+        let perioden = choose_periods(&ctx, options.periode, peildatum).await?;
         let years = years_of(&perioden);
 
         let bar = crate::progress::counter(catalog::KPI_TABLES.len() as u64, "compute", options.show_progress);
         let mut rows = Vec::new();
         for (table, key) in catalog::KPI_TABLES {
             bar.set_message(*table);
-            let values: Vec<String> = if *key == "jaar" { years.clone() } else { perioden.clone() };
+            let values: Vec<String> = if *key == "jaar" {
+                years.iter().map(i32::to_string).collect()
+            } else {
+                perioden.iter().map(Periode::to_string).collect()
+            };
             let started = Instant::now();
             let written = materialise(&ctx, &staged, table, key, &values).await?;
             tracing::debug!(table, rows = written, seconds = started.elapsed().as_secs_f64(), "kpi table computed");
@@ -126,16 +126,19 @@ const CLOSED_PERIODS: &str = "select periode from stg_perioden where afgesloten 
 
 /// The periods to compute, in time order: the named one, or every period of
 /// the lake that ended on or before the peildatum.
-async fn choose_periods(ctx: &SessionContext, requested: Option<&str>, peildatum: NaiveDate) -> Result<Vec<String>> {
-    let all = strings(ctx, ALL_PERIODS).await?;
-    let ended = strings(ctx, CLOSED_PERIODS).await?;
+async fn choose_periods(
+    ctx: &SessionContext,
+    requested: Option<Periode>,
+    peildatum: NaiveDate,
+) -> Result<Vec<Periode>> {
+    let all = periods(ctx, ALL_PERIODS).await?;
+    let ended = periods(ctx, CLOSED_PERIODS).await?;
     match requested {
         None if ended.is_empty() => Err(Error::Invalid(format!(
             "no period has ended by {peildatum} in the lake's data: name one with --periode"
         ))),
         None => Ok(ended),
-        Some(text) => {
-            let periode = period::parse(text)?;
+        Some(periode) => {
             if all.contains(&periode) {
                 Ok(vec![periode])
             } else {
@@ -149,8 +152,8 @@ async fn choose_periods(ctx: &SessionContext, requested: Option<&str>, peildatum
     }
 }
 
-fn years_of(perioden: &[String]) -> Vec<String> {
-    let mut years: Vec<String> = perioden.iter().filter_map(|p| p.get(..4)).map(str::to_string).collect();
+fn years_of(perioden: &[Periode]) -> Vec<i32> {
+    let mut years: Vec<i32> = perioden.iter().map(Periode::jaar).collect();
     years.sort();
     years.dedup();
     years
@@ -205,7 +208,8 @@ fn as_text(column: &ArrayRef) -> Result<StringArray> {
         .ok_or_else(|| Error::Sql("cannot read a partition key as text".into()))
 }
 
-async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
+/// The periods `stg_perioden` lists, in its order.
+async fn periods(ctx: &SessionContext, sql: &str) -> Result<Vec<Periode>> {
     let fail = |e: datafusion::error::DataFusionError| {
         Error::Sql(format!("cannot list the periods: {}", queries::first_line(&e.to_string())))
     };
@@ -213,7 +217,9 @@ async fn strings(ctx: &SessionContext, sql: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for batch in batches {
         let column = as_text(batch.column(0))?;
-        out.extend(column.iter().flatten().map(str::to_string));
+        for text in column.iter().flatten() {
+            out.push(text.parse()?);
+        }
     }
     Ok(out)
 }
@@ -222,14 +228,14 @@ fn run_record(
     run_id: i64,
     started_at: chrono::DateTime<Utc>,
     peildatum: NaiveDate,
-    perioden: &[String],
+    perioden: &[Periode],
     rows: &[(String, usize)],
 ) -> Result<RecordBatch> {
     let n = rows.len();
     let finished_at = Utc::now();
     let days = Date32Type::from_naive_date(peildatum);
-    let years = years_of(perioden).join(",");
-    let periods = perioden.join(",");
+    let years = years_of(perioden).iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let periods = perioden.iter().map(Periode::to_string).collect::<Vec<_>>().join(",");
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(vec![run_id; n])),
         Arc::new(TimestampMicrosecondArray::from(vec![started_at.timestamp_micros(); n]).with_timezone("+00:00")),

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::lake::Lake;
 use crate::lake::journal::{self, texts};
 use crate::lake::schema::VERZENDINGEN;
+use crate::periode::Periode;
 use datafusion::arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,7 +68,8 @@ impl<'a> Ledger<'a> {
     }
 
     /// The versions of this report already sent to this recipient.
-    pub fn versions(&self, periode: &str, rapport: &str, ontvanger: &str) -> Vec<&str> {
+    pub fn versions(&self, periode: Periode, rapport: &str, ontvanger: &str) -> Vec<&str> {
+        let periode = periode.to_string();
         self.sent
             .iter()
             .filter(|v| v.periode == periode && v.rapport == rapport && v.ontvanger == ontvanger)
@@ -78,7 +80,8 @@ impl<'a> Ledger<'a> {
 
     /// Whether an earlier run began sending this version to this recipient
     /// and was stopped before the server's answer was recorded.
-    pub fn interrupted(&self, periode: &str, rapport: &str, ontvanger: &str, versie: &str) -> bool {
+    pub fn interrupted(&self, periode: Periode, rapport: &str, ontvanger: &str, versie: &str) -> bool {
+        let periode = periode.to_string();
         self.sent
             .iter()
             .rfind(|v| v.periode == periode && v.rapport == rapport && v.ontvanger == ontvanger && v.versie == versie)

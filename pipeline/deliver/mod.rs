@@ -15,6 +15,7 @@ pub mod smtp;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::periode::Periode;
 use crate::publish::summary::{self, RapportSamenvatting, Samenvatting};
 use crate::sql::{analyst, session};
 use ledger::{Ledger, Verzending};
@@ -26,16 +27,16 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default)]
 pub struct DeliverOptions {
     /// The published period; default: the latest in `out/`.
-    pub periode: Option<String>,
+    pub periode: Option<Periode>,
     /// Write the mails to `out/outbox/proef/` and record nothing.
     pub dry_run: bool,
     /// Send a re-published report again to those who had an earlier version.
     pub resend: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Delivered {
-    pub periode: String,
+    pub periode: Periode,
     pub folder: PathBuf,
     pub dry_run: bool,
     /// The SMTP server the mails went through; `None`: written to `folder`.
@@ -132,18 +133,19 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         )));
     }
     let out = &config.paths.out;
-    let periode = match &options.periode {
-        Some(p) => crate::compute::period::parse(p)?,
+    let periode = match options.periode {
+        Some(p) => p,
         None => latest_published(out)?,
     };
-    let reports = out.join(&periode);
+    let reports = out.join(periode.to_string());
     let samenvatting = Samenvatting::read(&reports)?;
     let managers = contract_managers(config)?;
     let lake = Lake::open(&config.paths.lake())?;
     let _lock = lake.lock()?;
     let mut ledger = Ledger::open(&lake)?;
 
-    let outbox = if options.dry_run { out.join("outbox").join("proef") } else { out.join("outbox") }.join(&periode);
+    let outbox =
+        if options.dry_run { out.join("outbox").join("proef") } else { out.join("outbox") }.join(periode.to_string());
     // A dry run never sends, whatever is configured.
     let sender = match (&settings.smtp, options.dry_run) {
         (Some(smtp), false) => Some(smtp::Sender::new(smtp)?),
@@ -153,11 +155,18 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         std::fs::create_dir_all(&outbox).map_err(Error::io("cannot create", &outbox))?;
     }
     let mut delivered = Delivered {
-        periode: periode.clone(),
+        periode,
         folder: outbox.clone(),
         dry_run: options.dry_run,
         smtp_host: sender.as_ref().map(|s| s.host().to_string()),
-        ..Default::default()
+        mails: 0,
+        al_verzonden: 0,
+        nieuwere_versie: Vec::new(),
+        geweigerd: Vec::new(),
+        ongeldig: Vec::new(),
+        na_onderbreking: Vec::new(),
+        zonder_contractmanager: Vec::new(),
+        mislukt: Vec::new(),
     };
 
     // The packs per contract manager, in address order.
@@ -201,7 +210,7 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         let first = make(inhoud, &allowed)?;
         let mut due = Vec::new();
         for recipient in &allowed {
-            let versions = ledger.versions(&periode, first.rapport, recipient);
+            let versions = ledger.versions(periode, first.rapport, recipient);
             if versions.contains(&first.versie.as_str()) {
                 delivered.al_verzonden += 1;
             } else if !versions.is_empty() && !options.resend {
@@ -215,7 +224,7 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
         }
         let mail = if due == allowed { first } else { make(inhoud, &due)? };
         let verzending = |ontvanger: &String, kanaal: &str, bericht: String| Verzending {
-            periode: periode.clone(),
+            periode: periode.to_string(),
             rapport: mail.rapport.to_string(),
             ontvanger: ontvanger.clone(),
             versie: mail.versie.clone(),
@@ -243,7 +252,7 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
                     .push(format!("{ontvanger} ({}): not tried, the server did not take mail", mail.onderwerp));
                 continue;
             }
-            if ledger.interrupted(&periode, mail.rapport, ontvanger, &mail.versie) {
+            if ledger.interrupted(periode, mail.rapport, ontvanger, &mail.versie) {
                 delivered.na_onderbreking.push(ontvanger.clone());
             } else {
                 ledger.record(&[verzending(ontvanger, ledger::BEZIG, mail.message_id.clone())])?;
@@ -304,18 +313,17 @@ fn write_eml(outbox: &Path, mail: &Mail, to: &[String]) -> Result<PathBuf> {
 }
 
 /// The latest period folder of `out/` with published reports.
-fn latest_published(out: &Path) -> Result<String> {
-    let mut periods: Vec<String> = std::fs::read_dir(out)
+fn latest_published(out: &Path) -> Result<Periode> {
+    std::fs::read_dir(out)
         .map_err(Error::io("cannot list the reports in", out))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join(summary::FILE).exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| crate::compute::period::parse(name).is_ok() && name.contains("-Q"))
-        .collect();
-    periods.sort();
-    periods.pop().ok_or_else(|| {
-        Error::Invalid(format!("{} holds no published quarter: run `wmo-monitor publish` first", out.display()))
-    })
+        .filter_map(|e| e.file_name().to_str().and_then(|name| name.parse::<Periode>().ok()))
+        .filter(Periode::is_kwartaal)
+        .max()
+        .ok_or_else(|| {
+            Error::Invalid(format!("{} holds no published quarter: run `wmo-monitor publish` first", out.display()))
+        })
 }
 
 /// Each provider's contract manager, from the current aanbieders.csv.

@@ -10,9 +10,8 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::str::FromStr;
 
-const LATEST_QUARTER: &str = "select periode, peildatum, clienten, instroom, uitstroom, doorstroom_lichter, \
-    gedeclareerd, verwacht, gedeclareerd_vs_verwacht_pct \
-    from kpi_wmo where periode like '%-Q%' order by periode desc limit 1";
+const COLUMNS: &str = "periode, peildatum, clienten, instroom, uitstroom, doorstroom_lichter, \
+    gedeclareerd, verwacht, gedeclareerd_vs_verwacht_pct";
 
 pub fn latest_quarter(config: &Config) -> Result<String> {
     let runtime = session::runtime()?;
@@ -21,7 +20,11 @@ pub fn latest_quarter(config: &Config) -> Result<String> {
         let fail = |e: datafusion::error::DataFusionError| {
             Error::Sql(format!("cannot read kpi_wmo: {}", queries::first_line(&e.to_string())))
         };
-        let batches = ctx.sql(LATEST_QUARTER).await.map_err(fail)?.collect().await.map_err(fail)?;
+        let Some(quarter) = crate::publish::data::latest_quarter(&ctx).await? else {
+            return Ok(HashMap::new());
+        };
+        let sql = format!("select {COLUMNS} from kpi_wmo where periode = '{quarter}'");
+        let batches = ctx.sql(&sql).await.map_err(fail)?.collect().await.map_err(fail)?;
         let mut row = HashMap::new();
         if let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) {
             for (i, field) in batch.schema().fields().iter().enumerate() {

@@ -1,9 +1,10 @@
 //! Everything a quarter's reports show, read from the kpi tables `compute`
-//! kept (and, for the lines to follow up, from `stg_declaratieregels`). The
-//! period text was checked by `compute::period::parse`, so it is safe in SQL.
+//! kept (and, for the lines to follow up, from `stg_declaratieregels`). A
+//! period reaches the SQL only in its one text form (`Periode`'s Display).
 
 use super::rows::{Row, query};
 use crate::error::Result;
+use crate::periode::{self, Periode};
 use datafusion::prelude::SessionContext;
 
 /// Periods in a trend: the last eight quarters (or half-years).
@@ -33,38 +34,29 @@ impl Gegevens {
 }
 
 /// The kpi_wmo row of the period, if compute kept one.
-pub async fn wmo_row(ctx: &SessionContext, periode: &str) -> Result<Option<Row>> {
+pub async fn wmo_row(ctx: &SessionContext, periode: Periode) -> Result<Option<Row>> {
     let rows = query(ctx, &format!("select * from kpi_wmo where periode = '{periode}'"), "kpi_wmo").await?;
     Ok(rows.into_iter().next())
 }
 
 /// The latest quarter in kpi_wmo.
-pub async fn latest_quarter(ctx: &SessionContext) -> Result<Option<String>> {
-    let rows = query(ctx, "select max(periode) as periode from kpi_wmo where periode like '%-Q%'", "kpi_wmo").await?;
-    Ok(rows.first().map(|r| r.text("periode")).filter(|p| !p.is_empty()))
+pub async fn latest_quarter(ctx: &SessionContext) -> Result<Option<Periode>> {
+    let rows = query(ctx, "select distinct periode from kpi_wmo", "kpi_wmo").await?;
+    let perioden = rows.iter().map(|r| r.text("periode").parse::<Periode>()).collect::<Result<Vec<_>>>()?;
+    Ok(perioden.into_iter().filter(Periode::is_kwartaal).max())
 }
 
-pub async fn load(ctx: &SessionContext, periode: &str) -> Result<Gegevens> {
-    let soort = if periode.contains("-Q") { "%-Q%" } else { "%-H%" };
+pub async fn load(ctx: &SessionContext, periode: Periode) -> Result<Gegevens> {
     let in_period = format!("periode = '{periode}'");
-    let wmo = query(
-        ctx,
-        &format!(
-            "select * from (select * from kpi_wmo where periode like '{soort}' and periode <= '{periode}' \
-             order by periode desc limit {TREND_PERIODEN}) order by periode"
-        ),
-        "kpi_wmo",
-    )
-    .await?;
-    let eerste = wmo.first().map(|r| r.text("periode")).unwrap_or_else(|| periode.to_string());
-    let year = &periode[..4];
+    let trend = periode::sql_list(&periode.reeks_tot(TREND_PERIODEN));
+    // Period texts of one kind sort as their periods do.
+    let wmo =
+        query(ctx, &format!("select * from kpi_wmo where periode in ({trend}) order by periode"), "kpi_wmo").await?;
+    let year = periode.jaar();
     Ok(Gegevens {
         aanbieders: query(
             ctx,
-            &format!(
-                "select * from kpi_aanbieder where periode like '{soort}' and periode between '{eerste}' and '{periode}' \
-                 order by aanbieder_agb, periode"
-            ),
+            &format!("select * from kpi_aanbieder where periode in ({trend}) order by aanbieder_agb, periode"),
             "kpi_aanbieder",
         )
         .await?,

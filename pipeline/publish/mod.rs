@@ -25,6 +25,7 @@ pub use source::ReportSource;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::periode::Periode;
 use crate::sql::{analyst, session};
 use catalogue::Catalogue;
 use model::Rapport;
@@ -37,7 +38,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Default)]
 pub struct PublishOptions {
     /// A quarter (2019-Q4) or half-year; default: the latest quarter computed.
-    pub periode: Option<String>,
+    pub periode: Option<Periode>,
     pub show_progress: bool,
     /// The "made on" stamp of the reports; default: now (tests fix it).
     pub gemaakt_op: Option<String>,
@@ -45,7 +46,7 @@ pub struct PublishOptions {
 
 #[derive(Debug)]
 pub struct Published {
-    pub periode: String,
+    pub periode: Periode,
     pub folder: PathBuf,
     pub packs: usize,
     pub files: usize,
@@ -102,13 +103,13 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
                     .into(),
             ));
         }
-        let periode = match &options.periode {
-            Some(p) => crate::compute::period::parse(p)?,
+        let periode = match options.periode {
+            Some(p) => p,
             None => data::latest_quarter(&ctx).await?.ok_or_else(|| {
                 Error::Invalid("the lake has no computed quarter yet: run `wmo-monitor compute --all` first".into())
             })?,
         };
-        let Some(row) = data::wmo_row(&ctx, &periode).await? else {
+        let Some(row) = data::wmo_row(&ctx, periode).await? else {
             return Err(Error::Invalid(format!(
                 "the lake has no figures for {periode}: run `wmo-monitor compute --periode {periode}` first"
             )));
@@ -116,7 +117,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         // The lines to follow up must be those the figures were computed with.
         let peildatum = row.get("peildatum").date();
         let ctx = analyst::open(config, peildatum, &limits).await?;
-        let gegevens = data::load(&ctx, &periode).await?;
+        let gegevens = data::load(&ctx, periode).await?;
         Ok::<_, Error>((periode, gegevens, row.text("peildatum")))
     })?;
 
@@ -124,8 +125,8 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         soort: "",
         titel: String::new(),
         gemeente: config.gemeente.clone(),
-        periode: periode.clone(),
-        periode_naam: crate::dutch::period_name(&periode),
+        periode: periode.to_string(),
+        periode_naam: periode.naam(),
         peildatum,
         gemaakt_op: options
             .gemaakt_op
@@ -141,7 +142,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let providers: Vec<(String, String)> = gegevens
         .aanbieders
         .iter()
-        .filter(|r| r.text("periode") == periode && r.get("clienten").count().unwrap_or(0) > 0)
+        .filter(|r| r.text("periode") == basis.periode && r.get("clienten").count().unwrap_or(0) > 0)
         .map(|r| {
             let agb = r.text("aanbieder_agb");
             let naam = gegevens
@@ -172,7 +173,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     write_report(&renderer, &source, &monitor, "monitor.html", &staging, &name)?;
     let mut samenvatting = summary::Samenvatting {
         gemeente: config.gemeente.clone(),
-        periode: periode.clone(),
+        periode: basis.periode.clone(),
         periode_naam: basis.periode_naam.clone(),
         peildatum: basis.peildatum.clone(),
         monitor: summarise(&monitor, &staging, &name)?,
@@ -186,7 +187,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     });
     bar.inc(1);
 
-    let context = pack::Context::new(&gegevens, &catalogue.pakket, &periode, &basis.perioden, &basis);
+    let context = pack::Context::new(&gegevens, &catalogue.pakket, &basis.periode, &basis.perioden, &basis);
     for (agb, naam) in &providers {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");
@@ -205,7 +206,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     samenvatting.write(&staging)?;
     bar.finish_and_clear();
 
-    let folder = out.join(&periode);
+    let folder = out.join(periode.to_string());
     swap_in(&staging, &folder)?;
     Ok(Published { periode, folder, packs: providers.len(), files: entries.len() * 2 + 2, elapsed: started.elapsed() })
 }
