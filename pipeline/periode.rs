@@ -162,11 +162,11 @@ impl FromStr for Periode {
         let upper = text.trim().to_ascii_uppercase();
         let parsed = match upper.as_bytes() {
             [y1, y2, y3, y4, b'-', kind, n] if [y1, y2, y3, y4, n].iter().all(|b| b.is_ascii_digit()) => {
-                let jaar = upper[..4].parse::<i32>().ok();
+                let jaar = [y1, y2, y3, y4].iter().fold(0, |jaar, digit| jaar * 10 + i32::from(*digit - b'0'));
                 let n = n - b'0';
-                match (jaar, kind) {
-                    (Some(jaar), b'Q') => Periode::kwartaal(jaar, n).ok(),
-                    (Some(jaar), b'H') => Periode::halfjaar(jaar, n).ok(),
+                match kind {
+                    b'Q' => Periode::kwartaal(jaar, n).ok(),
+                    b'H' => Periode::halfjaar(jaar, n).ok(),
                     _ => None,
                 }
             }
