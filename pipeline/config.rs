@@ -268,26 +268,6 @@ impl Config {
         })
     }
 
-    /// Where the SQL of `queries/` comes from.
-    pub fn query_source(&self) -> crate::sql::QuerySource {
-        match &self.paths.queries {
-            Some(folder) => crate::sql::QuerySource::Folder(folder.clone()),
-            None => crate::sql::QuerySource::Embedded,
-        }
-    }
-
-    /// Where the templates of `reports/` come from.
-    pub fn report_source(&self) -> crate::publish::ReportSource {
-        match &self.paths.reports {
-            Some(folder) => crate::publish::ReportSource::Folder(folder.clone()),
-            None => crate::publish::ReportSource::Embedded,
-        }
-    }
-
-    pub fn query_limits(&self) -> crate::sql::Limits {
-        crate::sql::Limits { memory_bytes: self.query_memory_bytes, timeout: self.query_timeout }
-    }
-
     /// The pseudonymisation secret: the environment first, then the key file
     /// named in the configuration, then the one `demo` wrote into the data
     /// folder.

@@ -3,12 +3,15 @@
 //! `ingest` turns inbox files into the Parquet `lake`, `demo` writes a
 //! realistic inbox for Zwolle.
 
+pub mod analyst;
 pub mod compute;
 pub mod config;
 pub mod deliver;
 pub mod demo;
 pub mod dutch;
+pub mod engine;
 pub mod error;
+pub mod html;
 pub mod ingest;
 pub mod lake;
 pub mod periode;
@@ -16,7 +19,6 @@ pub mod privacy;
 pub mod progress;
 pub mod publish;
 pub mod schedule;
-pub mod sql;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use wmo_monitor::analyst::output::Format;
+use wmo_monitor::analyst::{self, AnalystOptions};
 use wmo_monitor::periode::Periode;
-use wmo_monitor::sql::analyst::{self, AnalystOptions};
-use wmo_monitor::sql::output::Format;
 use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule};
 
 #[derive(Parser)]
@@ -185,7 +185,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;
         }
-        Command::Tables => print!("{}", wmo_monitor::sql::describe::markdown(&config)?),
+        Command::Tables => print!("{}", wmo_monitor::engine::describe::markdown(&config)?),
         Command::Config => println!("{config}"),
     }
     Ok(())

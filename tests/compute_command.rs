@@ -4,10 +4,10 @@
 use crate::support::{Deployment, read_table, value};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use wmo_monitor::analyst::output::Format;
+use wmo_monitor::analyst::{self, AnalystOptions};
 use wmo_monitor::compute::{self, ComputeOptions};
-use wmo_monitor::sql::analyst::{self, AnalystOptions};
-use wmo_monitor::sql::catalog::KPI_TABLES;
-use wmo_monitor::sql::output::Format;
+use wmo_monitor::engine::{Layer, QueryFile, QuerySource};
 
 /// The fixtures ingested and every period ended by 2019-09-30 computed.
 fn computed() -> Deployment {
@@ -28,6 +28,12 @@ fn again(periode: &str) -> ComputeOptions {
     }
 }
 
+/// The kpi tables compute keeps, as the headers of `queries/marts` declare them.
+fn kept_tables() -> Vec<(String, String)> {
+    let files = QuerySource::Embedded.load().expect("the built-in queries");
+    files.iter().filter_map(|f| f.partition().map(|key| (f.name.clone(), key.to_string()))).collect()
+}
+
 fn partition(deployment: &Deployment, table: &str, key: &str) -> PathBuf {
     deployment.config.paths.lake().join(table).join(key).join("data.parquet")
 }
@@ -39,7 +45,9 @@ fn inode(path: &Path) -> u64 {
 #[test]
 fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run() {
     let deployment = computed();
-    for (table, _) in KPI_TABLES.iter().filter(|(_, key)| *key == "periode") {
+    let kept = kept_tables();
+    assert_eq!(kept.len(), 8, "{kept:?}");
+    for (table, _) in kept.iter().filter(|(_, key)| key == "periode") {
         for periode in ["2019-Q2", "2019-Q3", "2019-H1"] {
             assert!(partition(&deployment, table, &format!("periode={periode}")).exists(), "{table} {periode}");
         }
@@ -48,10 +56,12 @@ fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run
     assert!(partition(&deployment, "kpi_begroting", "jaar=2019").exists());
 
     let runs = read_table(&deployment.config.paths.lake().join("berekeningen"));
-    assert_eq!(runs.len(), KPI_TABLES.len(), "one row per kpi table");
+    assert_eq!(runs.len(), kept.len(), "one row per kpi table");
     assert!(runs.iter().all(|r| value(r, "peildatum") == "2019-09-30" && value(r, "berekening_id") == "1"));
     let wmo = runs.iter().find(|r| value(r, "tabel") == "kpi_wmo").expect("kpi_wmo row");
     assert_eq!(value(wmo, "perioden"), "2019-H1,2019-Q2,2019-Q3", "{wmo:?}");
+    let begroting = runs.iter().find(|r| value(r, "tabel") == "kpi_begroting").expect("kpi_begroting row");
+    assert_eq!(value(begroting, "perioden"), "2019", "kept per year: {begroting:?}");
 }
 
 #[test]
@@ -68,7 +78,7 @@ fn recomputing_one_period_replaces_that_period_only() {
     assert_eq!(inode(&h2), h2_before, "2019-H1 was left alone");
     assert_eq!(read_table(q1.parent().expect("folder")), rows_before, "and came out the same");
     let runs = read_table(&deployment.config.paths.lake().join("berekeningen"));
-    assert_eq!(runs.len(), 2 * KPI_TABLES.len());
+    assert_eq!(runs.len(), 2 * kept_tables().len());
 }
 
 #[test]
@@ -261,14 +271,14 @@ fn the_analysts_session_bounds_size_nesting_built_values_and_time() {
 #[test]
 fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
-    let from_folder = wmo_monitor::sql::QuerySource::Folder(root).load().expect("queries/");
-    let built_in = wmo_monitor::sql::QuerySource::Embedded.load().expect("embedded");
-    let names = |files: &[wmo_monitor::sql::QueryFile]| {
+    let from_folder = wmo_monitor::engine::QuerySource::Folder(root).load().expect("queries/");
+    let built_in = wmo_monitor::engine::QuerySource::Embedded.load().expect("embedded");
+    let names = |files: &[wmo_monitor::engine::QueryFile]| {
         let mut names: Vec<(String, String)> = files.iter().map(|f| (f.name.clone(), f.sql.clone())).collect();
         names.sort();
         names
     };
-    assert_eq!(names(&from_folder), names(&built_in), "add the new file to EMBEDDED in pipeline/sql/queries.rs");
+    assert_eq!(names(&from_folder), names(&built_in), "build.rs embeds every file of queries/");
 
     // A definition changed in a folder named in the configuration takes effect without a rebuild.
     let deployment = Deployment::new().with_all_fixtures();
@@ -278,17 +288,64 @@ fn every_file_of_queries_is_built_in_and_a_folder_can_replace_them() {
         let dir = folder.join(file.layer.folder());
         std::fs::create_dir_all(&dir).expect("folder");
         let sql = if file.name == "kpi_wmo" {
-            format!("select *, 42 as antwoord from ({})", file.sql)
+            format!("-- @partition: periode\nselect *, 42 as antwoord from ({})", file.sql)
         } else {
             file.sql.clone()
         };
         std::fs::write(dir.join(format!("{}.sql", file.name)), sql).expect("write");
     }
+    // A new kpi table is one file: its header says how compute keeps it.
+    std::fs::write(
+        folder.join("marts").join("kpi_proef.sql"),
+        "-- @partition: periode\n-- A test mart: months per period.\n-- * maanden: months\n\
+         select periode, count(*) as maanden from stg_maand_perioden group by periode\n",
+    )
+    .expect("write");
     let mut config = deployment.config.clone();
-    config.paths.queries = Some(folder);
+    config.paths.queries = Some(folder.clone());
     compute::compute(&config, &ComputeOptions { as_of: Some(SEPTEMBER_30), ..Default::default() }).expect("compute");
     let rows = read_table(&config.paths.lake().join("kpi_wmo").join("periode=2019-Q2"));
     assert_eq!(value(&rows[0], "antwoord"), "42");
+    let proef = read_table(&config.paths.lake().join("kpi_proef").join("periode=2019-H1"));
+    assert_eq!(value(&proef[0], "maanden"), "6");
+
+    // A directive the engine does not know is refused at load, with the file.
+    std::fs::write(folder.join("marts").join("kpi_proef.sql"), "-- @partitie: periode\nselect 1 as x\n")
+        .expect("write");
+    let error = QuerySource::Folder(folder.clone()).load().expect_err("a misspelt directive").to_string();
+    assert!(error.contains("kpi_proef.sql") && error.contains("`@partitie` is no directive"), "{error}");
+    std::fs::write(folder.join("marts").join("kpi_proef.sql"), "-- @partition: maand\nselect 1 as x\n").expect("write");
+    let error = QuerySource::Folder(folder).load().expect_err("an unknown partition column").to_string();
+    assert!(error.contains("kpi_proef.sql") && error.contains("`@partition: maand`"), "{error}");
+}
+
+#[test]
+fn views_are_created_in_the_order_of_the_tables_they_read_and_a_circle_is_named() {
+    let file = |layer, name: &str, sql: &str| QueryFile {
+        layer,
+        name: name.into(),
+        sql: sql.into(),
+        origin: format!("{name}.sql"),
+    };
+    let files = vec![
+        file(
+            Layer::Marts,
+            "kpi_b",
+            "select * from stg_a join (with stg_c as (select 1) select * from stg_c) c on true",
+        ),
+        file(Layer::Staging, "stg_a", "select x from (select 1 as x) where x in (select y from stg_c)"),
+        file(Layer::Staging, "stg_c", "select 2 as y from toewijzingen"),
+    ];
+    let order: Vec<&str> =
+        wmo_monitor::engine::queries::in_order(&files).expect("no circle").iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(order, ["stg_c", "stg_a", "kpi_b"]);
+    let circle = vec![
+        file(Layer::Staging, "stg_a", "select * from stg_c"),
+        file(Layer::Staging, "stg_c", "select * from stg_a"),
+        file(Layer::Staging, "stg_d", "select 1"),
+    ];
+    let error = wmo_monitor::engine::queries::in_order(&circle).expect_err("a circle").to_string();
+    assert_eq!(error, "these query files read each other in a circle: stg_a.sql, stg_c.sql");
 }
 
 #[test]

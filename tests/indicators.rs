@@ -12,8 +12,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use sqllogictest::{DBOutput, DefaultColumnType};
 use std::path::Path;
 use std::sync::Arc;
+use wmo_monitor::engine::QuerySource;
 use wmo_monitor::lake::Table;
-use wmo_monitor::sql::QuerySource;
 
 struct FixtureLake {
     ctx: SessionContext,
@@ -30,7 +30,7 @@ impl FixtureLake {
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let config = SessionConfig::new().set_bool("datafusion.sql_parser.parse_float_as_decimal", true);
         let ctx = SessionContext::new_with_config(config);
-        wmo_monitor::sql::functions::register(&ctx);
+        wmo_monitor::engine::functions::register(&ctx);
         for table in Table::ALL {
             register_empty(&ctx, table.name(), &table.def().arrow_schema());
         }
@@ -38,7 +38,7 @@ impl FixtureLake {
             Schema::new(vec![Field::new("peildatum", datafusion::arrow::datatypes::DataType::Date32, true)]);
         register_empty(&ctx, "peildatum", &peildatum);
         let files = QuerySource::Embedded.load().expect("embedded queries");
-        runtime.block_on(wmo_monitor::sql::queries::register(&ctx, &files)).expect("every view plans");
+        runtime.block_on(wmo_monitor::engine::queries::register(&ctx, &files)).expect("every view plans");
         FixtureLake { ctx, runtime }
     }
 }

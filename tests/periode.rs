@@ -38,7 +38,7 @@ fn a_period_knows_its_dates_name_and_neighbours() {
 
 #[test]
 fn periods_sort_by_start_then_length_not_by_text() {
-    let mut perioden = vec![p("2019-Q2"), p("2019-H1"), p("2020-Q1"), p("2019-Q1"), p("2019-H2")];
+    let mut perioden = [p("2019-Q2"), p("2019-H1"), p("2020-Q1"), p("2019-Q1"), p("2019-H2")];
     perioden.sort();
     let texts: Vec<String> = perioden.iter().map(Periode::to_string).collect();
     assert_eq!(texts, ["2019-Q1", "2019-H1", "2019-Q2", "2019-H2", "2020-Q1"]);

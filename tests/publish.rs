@@ -220,7 +220,8 @@ fn no_council_cell_reveals_a_count_from_1_to_7() {
 
     // Nor does a headline share: each figure whose numerator is 0-7 shows '.'.
     let catalogue =
-        wmo_monitor::publish::catalogue::Catalogue::load(&deployment.config.report_source()).expect("catalogue");
+        wmo_monitor::publish::catalogue::Catalogue::load(&wmo_monitor::publish::ReportSource::of(&deployment.config))
+            .expect("catalogue");
     let wmo = &read_table(&deployment.config.paths.lake().join("kpi_wmo").join("periode=2019-Q4"))[0];
     let range = book.worksheet_range("Kerncijfers").expect("the headline sheet");
     let mut secret_numerators = 0;

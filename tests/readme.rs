@@ -9,7 +9,7 @@ fn readme_shows_the_catalogue_as_the_tables_command_prints_it() {
     let config = wmo_monitor::Config::load(None).expect("defaults");
     assert_eq!(
         &README[begin..end],
-        wmo_monitor::sql::describe::markdown(&config).expect("catalogue"),
+        wmo_monitor::engine::describe::markdown(&config).expect("catalogue"),
         "run `wmo-monitor tables` and paste it into the README"
     );
 }
@@ -18,7 +18,7 @@ fn readme_shows_the_catalogue_as_the_tables_command_prints_it() {
 fn every_view_and_kpi_column_is_described_and_indicators_md_names_are_kept() {
     let config = wmo_monitor::Config::load(None).expect("defaults");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let entries = runtime.block_on(wmo_monitor::sql::describe::catalogue(&config)).expect("catalogue");
+    let entries = runtime.block_on(wmo_monitor::engine::describe::catalogue(&config)).expect("catalogue");
     for entry in &entries {
         assert!(!entry.description.is_empty(), "{} has no description", entry.name);
         for (column, _, doc) in &entry.columns {

@@ -393,16 +393,16 @@ fn a_stop_with_an_unlisted_reason_ends_the_care_with_a_warning_and_counts_as_ove
     assert_eq!(stops, ["45"]);
     let elsewhere = tempfile::tempdir().expect("dir");
     let out = elsewhere.path().join("einde.csv");
-    let options = wmo_monitor::sql::analyst::AnalystOptions {
+    let options = wmo_monitor::analyst::AnalystOptions {
         execute: Some(
             "select reden_beeindiging, eindcategorie from stg_trajecten where reden_beeindiging is not null".into(),
         ),
         file: None,
-        format: wmo_monitor::sql::output::Format::Csv,
+        format: wmo_monitor::analyst::output::Format::Csv,
         output: Some(out.clone()),
         as_of: None,
     };
-    wmo_monitor::sql::analyst::run(&deployment.config, &options).expect("query");
+    wmo_monitor::analyst::run(&deployment.config, &options).expect("query");
     let result = std::fs::read_to_string(&out).expect("result");
     assert!(result.contains("45,overig"), "the care ends, as overig: {result}");
 }

@@ -6,11 +6,11 @@
 pub mod store;
 
 use crate::config::Config;
+use crate::engine::{catalog, queries, session};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::schema::BEREKENINGEN;
 use crate::periode::Periode;
-use crate::sql::{catalog, queries, session};
 use chrono::{NaiveDate, Utc};
 use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::array::{Scalar, TimestampMicrosecondArray};
@@ -30,12 +30,20 @@ pub struct ComputeOptions {
     pub show_progress: bool,
 }
 
+/// One kpi table a run kept: the partition values it wrote and its rows.
+#[derive(Debug, Clone)]
+pub struct KeptTable {
+    pub table: String,
+    pub values: Vec<String>,
+    pub rows: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct ComputeSummary {
     pub run_id: i64,
     pub peildatum: NaiveDate,
     pub perioden: Vec<Periode>,
-    pub rows: Vec<(String, usize)>,
+    pub rows: Vec<KeptTable>,
     pub seconds: f64,
     pub recovered: (usize, usize),
 }
@@ -55,8 +63,8 @@ impl std::fmt::Display for ComputeSummary {
             self.seconds,
             self.run_id
         )?;
-        let width = self.rows.iter().map(|(table, _)| table.len()).max().unwrap_or(0);
-        for (table, rows) in &self.rows {
+        let width = self.rows.iter().map(|kept| kept.table.len()).max().unwrap_or(0);
+        for KeptTable { table, rows, .. } in &self.rows {
             writeln!(f, "  {table:<width$} {rows:>8} rows")?;
         }
         if self.recovered.0 + self.recovered.1 > 0 {
@@ -80,8 +88,9 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
     let run_id = store::next_run_id(&lake)?;
     let staged = store::StagedRun::new(&lake, run_id)?;
 
+    let files = crate::engine::QuerySource::of(config).load()?;
     let (peildatum, perioden, rows) = runtime.block_on(async {
-        let ctx = session::context(&config.query_limits())?;
+        let ctx = session::context(&crate::engine::Limits::of(config))?;
         catalog::register_lake(&ctx, &lake).await?;
         let peildatum = match options.as_of {
             Some(date) => date,
@@ -91,16 +100,17 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
         };
         catalog::register_peildatum(&ctx, Some(peildatum))?;
         let scratch = store::scratch_dir(&lake, run_id)?;
-        queries::register_materialising(&ctx, &config.query_source().load()?, &[ALL_PERIODS, CLOSED_PERIODS], &scratch)
-            .await?;
+        queries::register_materialising(&ctx, &files, &[ALL_PERIODS, CLOSED_PERIODS], &scratch).await?;
         let perioden = choose_periods(&ctx, options.periode, peildatum).await?;
         let years = years_of(&perioden);
 
-        let bar = crate::progress::counter(catalog::KPI_TABLES.len() as u64, "compute", options.show_progress);
+        let kept: Vec<(&str, &str)> =
+            files.iter().filter_map(|f| f.partition().map(|key| (f.name.as_str(), key))).collect();
+        let bar = crate::progress::counter(kept.len() as u64, "compute", options.show_progress);
         let mut rows = Vec::new();
-        for (table, key) in catalog::KPI_TABLES {
-            bar.set_message(*table);
-            let values: Vec<String> = if *key == "jaar" {
+        for (table, key) in kept {
+            bar.set_message(table.to_string());
+            let values: Vec<String> = if key == "jaar" {
                 years.iter().map(i32::to_string).collect()
             } else {
                 perioden.iter().map(Periode::to_string).collect()
@@ -108,14 +118,14 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
             let started = Instant::now();
             let written = materialise(&ctx, &staged, table, key, &values).await?;
             tracing::debug!(table, rows = written, seconds = started.elapsed().as_secs_f64(), "kpi table computed");
-            rows.push((table.to_string(), written));
+            rows.push(KeptTable { table: table.to_string(), values, rows: written });
             bar.inc(1);
         }
         bar.finish_and_clear();
         Ok::<_, Error>((peildatum, perioden, rows))
     })?;
 
-    let record = run_record(run_id, started_at, peildatum, &perioden, &rows)?;
+    let record = run_record(run_id, started_at, peildatum, &rows)?;
     staged.commit(&lake, &record)?;
     store::remove_scratch(&lake, run_id)?;
     Ok(ComputeSummary { run_id, peildatum, perioden, rows, seconds: started.elapsed().as_secs_f64(), recovered })
@@ -228,26 +238,19 @@ fn run_record(
     run_id: i64,
     started_at: chrono::DateTime<Utc>,
     peildatum: NaiveDate,
-    perioden: &[Periode],
-    rows: &[(String, usize)],
+    rows: &[KeptTable],
 ) -> Result<RecordBatch> {
     let n = rows.len();
     let finished_at = Utc::now();
     let days = Date32Type::from_naive_date(peildatum);
-    let years = years_of(perioden).iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-    let periods = perioden.iter().map(Periode::to_string).collect::<Vec<_>>().join(",");
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(vec![run_id; n])),
         Arc::new(TimestampMicrosecondArray::from(vec![started_at.timestamp_micros(); n]).with_timezone("+00:00")),
         Arc::new(TimestampMicrosecondArray::from(vec![finished_at.timestamp_micros(); n]).with_timezone("+00:00")),
         Arc::new(Date32Array::from(vec![days; n])),
-        Arc::new(StringArray::from(
-            rows.iter()
-                .map(|(t, _)| if t == "kpi_begroting" { years.clone() } else { periods.clone() })
-                .collect::<Vec<_>>(),
-        )),
-        Arc::new(StringArray::from(rows.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())),
-        Arc::new(Int64Array::from(rows.iter().map(|(_, r)| *r as i64).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(rows.iter().map(|kept| kept.values.join(",")).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(rows.iter().map(|kept| kept.table.clone()).collect::<Vec<_>>())),
+        Arc::new(Int64Array::from(rows.iter().map(|kept| kept.rows as i64).collect::<Vec<_>>())),
     ];
     RecordBatch::try_new(BEREKENINGEN.arrow_schema(), columns)
         .map_err(|e| Error::Sql(format!("cannot write the run record: {e}")))

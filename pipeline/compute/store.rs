@@ -21,11 +21,6 @@ const STAGING: &str = "_berekening";
 const READY: &str = "KLAAR";
 const RECORD: &str = "berekeningen.parquet";
 
-pub fn run_parts(lake: &Lake) -> Result<Vec<PathBuf>> {
-    let dir = lake.root().join(BEREKENINGEN.name);
-    Ok(part_ids(&dir)?.into_iter().map(|id| dir.join(part_name(id))).collect())
-}
-
 pub fn next_run_id(lake: &Lake) -> Result<i64> {
     let dir = lake.root().join(BEREKENINGEN.name);
     Ok(part_ids(&dir)?.last().map_or(1, |id| id + 1))

@@ -11,7 +11,6 @@ use crate::lake::journal::{self, texts};
 use crate::lake::schema::VERZENDINGEN;
 use crate::periode::Periode;
 use datafusion::arrow::array::{ArrayRef, StringArray, TimestampMicrosecondArray};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The `kanaal` of an intent: sending began, the server's answer is not known.
@@ -28,11 +27,6 @@ pub struct Verzending {
     pub versie: String,
     pub kanaal: String,
     pub bericht: String,
-}
-
-/// The ledger's parts, for the analysts' session.
-pub fn parts(lake: &Lake) -> Result<Vec<PathBuf>> {
-    journal::parts(lake, &VERZENDINGEN)
 }
 
 pub struct Ledger<'a> {

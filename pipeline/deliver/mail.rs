@@ -5,7 +5,7 @@
 //! inline PNG that publish drew (mail clients drop SVG).
 
 use crate::error::{Error, Result};
-use crate::publish::charts::escape;
+use crate::html::escape;
 use crate::publish::summary::{RapportSamenvatting, Samenvatting};
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -111,7 +111,7 @@ fn figures(folder: &Path, rapport: &RapportSamenvatting, images: &mut Vec<Single
             let content_type = ContentType::parse("image/png")
                 .map_err(|e| Error::Invalid(format!("image/png: {e} (this is a bug in wmo-monitor)")))?;
             images.push(Attachment::new_inline(content_id.clone()).body(png, content_type));
-            let (width, height) = crate::publish::charts::SPARKLINE;
+            let (width, height) = crate::publish::png::SHOWN_SIZE;
             format!(
                 "<img src=\"cid:{}\" width=\"{width}\" height=\"{height}\" alt=\"verloop: {}\">",
                 escape(&content_id),

@@ -13,11 +13,11 @@ pub mod mail;
 pub mod smtp;
 
 use crate::config::Config;
+use crate::engine::session;
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::periode::Periode;
 use crate::publish::summary::{self, RapportSamenvatting, Samenvatting};
-use crate::sql::{analyst, session};
 use ledger::{Ledger, Verzending};
 use mail::Mail;
 use std::collections::BTreeMap;
@@ -330,8 +330,8 @@ fn latest_published(out: &Path) -> Result<Periode> {
 fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
     let runtime = session::runtime()?;
     let rows = runtime.block_on(async {
-        let ctx = analyst::open(config, None, &config.query_limits()).await?;
-        crate::publish::rows::query(
+        let ctx = crate::engine::open(config, None, &crate::engine::Limits::of(config)).await?;
+        crate::engine::rows::query(
             &ctx,
             "select aanbieder_agb, lower(trim(contractmanager_email)) as adres from stg_aanbieders \
              where contractmanager_email is not null and trim(contractmanager_email) <> ''",

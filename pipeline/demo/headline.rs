@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::dutch;
+use crate::engine::{queries, session};
 use crate::error::{Error, Result};
-use crate::sql::{analyst, queries, session};
 use datafusion::arrow::util::display::array_value_to_string;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -16,11 +16,11 @@ const COLUMNS: &str = "periode, peildatum, clienten, instroom, uitstroom, doorst
 pub fn latest_quarter(config: &Config) -> Result<String> {
     let runtime = session::runtime()?;
     let row = runtime.block_on(async {
-        let ctx = analyst::open(config, None, &config.query_limits()).await?;
+        let ctx = crate::engine::open(config, None, &crate::engine::Limits::of(config)).await?;
         let fail = |e: datafusion::error::DataFusionError| {
             Error::Sql(format!("cannot read kpi_wmo: {}", queries::first_line(&e.to_string())))
         };
-        let Some(quarter) = crate::publish::data::latest_quarter(&ctx).await? else {
+        let Some(quarter) = crate::engine::catalog::latest_quarter(&ctx).await? else {
             return Ok(HashMap::new());
         };
         let sql = format!("select {COLUMNS} from kpi_wmo where periode = '{quarter}'");

@@ -4,6 +4,7 @@
 
 use super::disclosure::Waarde;
 use super::disclosure::pakket::Kwartielen;
+use crate::html::escape;
 use rust_decimal::prelude::ToPrimitive;
 use std::fmt::Write;
 
@@ -13,11 +14,6 @@ const MUTED: &str = "#6b7280";
 
 fn number(waarde: &Waarde) -> Option<f64> {
     waarde.getal.and_then(|d| d.to_f64())
-}
-
-/// Text for HTML (element content or an attribute value).
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The low and high end of a scale that holds every value, starting at 0 for

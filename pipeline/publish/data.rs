@@ -2,7 +2,7 @@
 //! kept (and, for the lines to follow up, from `stg_declaratieregels`). A
 //! period reaches the SQL only in its one text form (`Periode`'s Display).
 
-use super::rows::{Row, query};
+use crate::engine::rows::{Row, query};
 use crate::error::Result;
 use crate::periode::{self, Periode};
 use datafusion::prelude::SessionContext;
@@ -37,13 +37,6 @@ impl Gegevens {
 pub async fn wmo_row(ctx: &SessionContext, periode: Periode) -> Result<Option<Row>> {
     let rows = query(ctx, &format!("select * from kpi_wmo where periode = '{periode}'"), "kpi_wmo").await?;
     Ok(rows.into_iter().next())
-}
-
-/// The latest quarter in kpi_wmo.
-pub async fn latest_quarter(ctx: &SessionContext) -> Result<Option<Periode>> {
-    let rows = query(ctx, "select distinct periode from kpi_wmo", "kpi_wmo").await?;
-    let perioden = rows.iter().map(|r| r.text("periode").parse::<Periode>()).collect::<Result<Vec<_>>>()?;
-    Ok(perioden.into_iter().filter(Periode::is_kwartaal).max())
 }
 
 pub async fn load(ctx: &SessionContext, periode: Periode) -> Result<Gegevens> {

@@ -15,7 +15,6 @@ mod monitor;
 mod pack;
 pub mod png;
 mod render;
-pub mod rows;
 mod shells;
 pub mod source;
 pub mod summary;
@@ -24,9 +23,9 @@ mod workbook;
 pub use source::ReportSource;
 
 use crate::config::Config;
+use crate::engine::session;
 use crate::error::{Error, Result};
 use crate::periode::Periode;
-use crate::sql::{analyst, session};
 use catalogue::Catalogue;
 use model::Rapport;
 use serde::Serialize;
@@ -89,14 +88,14 @@ struct Entry {
 
 pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let started = Instant::now();
-    let source = config.report_source();
+    let source = ReportSource::of(config);
     let catalogue = Catalogue::load(&source)?;
     let renderer = render::Renderer::new(&source)?;
     let runtime = session::runtime()?;
-    let limits = config.query_limits();
+    let limits = crate::engine::Limits::of(config);
 
     let (periode, gegevens, peildatum) = runtime.block_on(async {
-        let ctx = analyst::open(config, None, &limits).await?;
+        let ctx = crate::engine::open(config, None, &limits).await?;
         if !ctx.table_exist("kpi_wmo").unwrap_or(false) {
             return Err(Error::Invalid(
                 "the lake has no computed figures yet: run `wmo-monitor ingest`, then `wmo-monitor compute --all`, before publish"
@@ -105,7 +104,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         }
         let periode = match options.periode {
             Some(p) => p,
-            None => data::latest_quarter(&ctx).await?.ok_or_else(|| {
+            None => crate::engine::catalog::latest_quarter(&ctx).await?.ok_or_else(|| {
                 Error::Invalid("the lake has no computed quarter yet: run `wmo-monitor compute --all` first".into())
             })?,
         };
@@ -116,7 +115,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         };
         // The lines to follow up must be those the figures were computed with.
         let peildatum = row.get("peildatum").date();
-        let ctx = analyst::open(config, peildatum, &limits).await?;
+        let ctx = crate::engine::open(config, peildatum, &limits).await?;
         let gegevens = data::load(&ctx, periode).await?;
         Ok::<_, Error>((periode, gegevens, row.text("peildatum")))
     })?;

@@ -8,8 +8,8 @@ use super::charts;
 use super::data::Gegevens;
 use super::disclosure::{Soort, Waarde, raad};
 use super::model::{self, Figuur, Hoofdstuk, Kolom, Rapport, Tabel};
-use super::rows::Row;
 use super::shells::{self, INTENSITEITEN, MATRIX_ROWS, matrix_shell};
+use crate::engine::rows::Row;
 
 /// The CBS groups of kpi_stadsdeel, in the order the monitor shows them.
 const CBS_GROEPEN: [&str; 4] =

@@ -9,8 +9,8 @@ use super::charts;
 use super::data::Gegevens;
 use super::disclosure::{Soort, Waarde, pakket};
 use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
-use super::rows::Row;
 use super::shells::{self, INTENSITEITEN, MATRIX_ROWS, matrix_shell};
+use crate::engine::rows::Row;
 use std::collections::HashMap;
 
 pub struct Context<'a> {

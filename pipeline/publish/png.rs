@@ -21,6 +21,9 @@ fn ink() -> Paint<'static> {
 /// The sparkline of a trend as PNG bytes, on white (dark-mode mail clients
 /// would lose a dark line on a transparent background); `None` when no value
 /// is shown.
+/// The size a sparkline is shown at, in CSS pixels (its PNG has [`DENSITY`] times as many).
+pub const SHOWN_SIZE: (f64, f64) = SPARKLINE;
+
 pub fn sparkline(waarden: &[Waarde]) -> Result<Option<Vec<u8>>> {
     let Some(shape) = sparkline_shape(waarden) else { return Ok(None) };
     let (width, height) = SPARKLINE;

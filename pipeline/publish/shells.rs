@@ -3,7 +3,7 @@
 
 use super::disclosure::{Soort, Waarde};
 use super::model::{Figuur, Kolom, Tabel};
-use super::rows::Row;
+use crate::engine::rows::Row;
 
 pub const MATRIX_ROWS: [(&str, &str); 6] = [
     ("1-2", "ondersteunend"),

@@ -6,16 +6,11 @@
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 
-/// Every file of `reports/`; a test checks this list against the folder.
-pub const EMBEDDED: &[(&str, &str)] = &[
-    ("indicatoren.toml", include_str!("../../reports/indicatoren.toml")),
-    ("opmaak.css", include_str!("../../reports/opmaak.css")),
-    ("basis.html", include_str!("../../reports/basis.html")),
-    ("tabel.html", include_str!("../../reports/tabel.html")),
-    ("pakket.html", include_str!("../../reports/pakket.html")),
-    ("monitor.html", include_str!("../../reports/monitor.html")),
-    ("index.html", include_str!("../../reports/index.html")),
-];
+// `EMBEDDED_REPORTS`, written by build.rs from the files of `reports/`.
+include!(concat!(env!("OUT_DIR"), "/embedded_reports.rs"));
+
+/// Every file of `reports/`, built in: (file name, text).
+pub const EMBEDDED: &[(&str, &str)] = EMBEDDED_REPORTS;
 
 #[derive(Debug, Clone, Default)]
 pub enum ReportSource {
@@ -27,6 +22,14 @@ pub enum ReportSource {
 }
 
 impl ReportSource {
+    /// Where the deployment's templates come from: the configured folder, or the embedded copies.
+    pub fn of(config: &crate::config::Config) -> Self {
+        match &config.paths.reports {
+            Some(folder) => ReportSource::Folder(folder.clone()),
+            None => ReportSource::Embedded,
+        }
+    }
+
     /// The text of one file, or `None` when there is no such file.
     pub fn read(&self, name: &str) -> Result<Option<String>> {
         match self {

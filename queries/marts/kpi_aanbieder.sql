@@ -1,3 +1,4 @@
+-- @partition: periode
 -- One row per period and provider: the performance-dialogue figures (indicators.md,
 -- kpi_aanbieder). A provider has a row when it has an allocation active in the
 -- period, or a declaration line, survey row or evaluation in it.

@@ -1,3 +1,4 @@
+-- @partition: periode
 -- Clients and spend per period, provider and product code: a provider's arrangement
 -- mix, for the 18-cell TO matrix of its performance-dialogue pack (indicators.md,
 -- kpi_arrangement, taken per provider).

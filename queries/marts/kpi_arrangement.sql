@@ -1,3 +1,4 @@
+-- @partition: periode
 -- Clients and spend per period and product code, with the product's model and its
 -- cell in the TO matrix (resultaatgebieden x type x intensiteit: 18 cells)
 -- (indicators.md, kpi_arrangement).

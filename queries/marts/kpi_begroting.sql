@@ -1,3 +1,4 @@
+-- @partition: jaar
 -- Spend against budget per year (indicators.md, kpi_begroting): what was declared so
 -- far, a straight-line forecast for the year and the saving it means against the
 -- previous year, beside the three savings scenarios of begroting.csv.

@@ -1,3 +1,4 @@
+-- @partition: periode
 -- The eight survey statements per period and provider, and Wmo-wide as provider
 -- `alle` (indicators.md, kpi_ervaring): how many answered 1-5 and the share that
 -- agrees (4 or 5).

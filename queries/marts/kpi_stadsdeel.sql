@@ -1,3 +1,4 @@
+-- @partition: periode
 -- Clients per period, stadsdeel and CBS group, absolute and per 1,000 residents
 -- (indicators.md, kpi_stadsdeel), with a `totaal` row per stadsdeel.
 --

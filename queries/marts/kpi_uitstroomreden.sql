@@ -1,3 +1,4 @@
+-- @partition: periode
 -- Trajectories ending per period, provider and end-reason category (indicators.md,
 -- kpi_uitstroomreden), and the Wmo-wide view as provider `alle`.
 -- Choices where indicators.md leaves room:

@@ -1,3 +1,4 @@
+-- @partition: periode
 -- One row per period, Wmo-wide: clients, flows, money, reach, experience, provider
 -- concentration and the five movements of the transformation (indicators.md, kpi_wmo).
 --

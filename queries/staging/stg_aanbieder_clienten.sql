@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Distinct clients per period and provider with an allocation of the provider active
 -- in the period (indicators.md, kpi_aanbieder clienten and clienten_begin). kpi_aanbieder
 -- shows them and kpi_wmo counts providers by them (concentration, providers without

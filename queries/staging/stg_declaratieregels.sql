@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Declaration lines known on the peildatum, each classified (indicators.md,
 -- "Declaration lines").
 --

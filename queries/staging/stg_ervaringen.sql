@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Survey answers filled in on or before the peildatum, with the period month.
 -- Answers outside 1-5 (9 is "weet niet") count as missing; ingest already stores 9 as empty.
 -- * maand: first day of the month datum_ingevuld falls in

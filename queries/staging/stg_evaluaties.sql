@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Goal evaluations dated on or before the peildatum, with the period month and the
 -- evaluated allocation's product model (for the movement to voorliggend, b3).
 -- * maand: first day of the month of evaluatiedatum

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- The current snapshot of inwoners.csv: residents on 1 January per year and stadsdeel.
 select jaar, stadsdeel, inwoners
 from inwoners

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Each month of each period: the one place where a date is mapped to its periods
 -- (by the first day of its month), so every fact lands in its quarter and its half-year
 -- through an equality join.

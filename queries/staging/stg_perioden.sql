@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- The periods: every calendar quarter (2019-Q3) and half-year (2019-H2, the CBS
 -- rhythm) from the first one with data up to the one holding the peildatum.
 -- Choice: the data start with the earliest declaration line's product period, as

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- One row per product code: the attributes of its newest tariff row (model, maatwerk,
 -- and its cell in the TO matrix: resultaatgebieden, type, intensiteit).
 select productcode, productcategorie, omschrijving, model, maatwerk, resultaatgebieden, type, intensiteit

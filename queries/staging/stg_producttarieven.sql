@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Every tariff row of the current producten.csv snapshot, with the days it governs
 -- (from `tarief_van` up to and including `tarief_tot`).
 --

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Counts and sums per period and provider that add up, so that what counts is
 -- defined once: kpi_aanbieder takes them per provider, kpi_wmo sums them over
 -- providers. (Distinct clients, trajectories and medians do not add up; the marts

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Every period in which a current allocation is active: it starts on or before the
 -- period's end and its effective end is empty or on or after the period's begin.
 -- * actief_op_begin: the allocation is active on periode_begin itself

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Current allocations: the newest WMO301 version of every toewijzingnummer (by
 -- dagtekening, then bericht_identificatie as text) among the messages dated on or
 -- before the peildatum. When that version has reden_wijziging 13 (verwijderd) the

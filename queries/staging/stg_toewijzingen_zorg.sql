@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Current allocations with their care start (resolved wmo305), care stop and end
 -- reason (resolved wmo307), effective end and end-reason category (indicators.md,
 -- "Building blocks").

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Every current allocation placed in its trajectory, twice: per provider (niveau
 -- `aanbieder`, groep = the provider's AGB) and Wmo-wide (niveau `wmo`, groep `alle`).
 --

@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Trajectories (indicators.md, "Trajectory"), per provider (niveau `aanbieder`) and
 -- Wmo-wide (niveau `wmo`, aanbieder_agb `alle`): start, end, duration and end reason.
 -- The end reason is the closing allocation's RedenBeeindiging; `verlopen` when it has

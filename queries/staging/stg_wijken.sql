@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- The current snapshot of wijken.csv: 4-digit postcode to wijk and stadsdeel.
 select postcode4, wijk, stadsdeel
 from wijken

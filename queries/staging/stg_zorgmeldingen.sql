@@ -1,3 +1,4 @@
+-- @stored-during-compute
 -- Start (wmo305) and stop (wmo307) of care, resolved: per provider, allocation and
 -- message kind the latest message (by dagtekening, then bericht_identificatie as
 -- text) dated on or before the peildatum decides. StatusAanlevering 1 is a first

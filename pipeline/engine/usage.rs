@@ -1,11 +1,10 @@
-//! How the later query files use a staging view, so that `compute` stores only
-//! what they need: a view read in one place stays a view (DataFusion computes
-//! it inside that one query), and a view read in several places is written
-//! with only the columns they use. Writing every column of 20 million
-//! declaration lines costs more than computing them.
+//! Which columns of a staging view the later query files use, so that
+//! `compute` stores only those of a view marked `@stored-during-compute`.
+//! Writing every column of 20 million declaration lines costs more than
+//! computing them.
 //!
-//! The text answers most of it: how often a reader names the view, and which
-//! of its columns it names. A column named but unused is kept, which is safe.
+//! The text answers most of it: which of its columns a reader names. A column
+//! named but unused is kept, which is safe.
 //! A reader with a wildcard (`t.*`, `select *`) is also planned with the view
 //! swapped for an empty table of the same columns, and its plan's scans of that
 //! table say which columns the wildcard takes. Only then, because planning a
@@ -21,23 +20,12 @@ use datafusion::prelude::SessionContext;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Storage {
-    /// Read in one place or none: no copy.
-    Inline,
-    /// These columns, in the view's order.
-    Columns(Vec<String>),
-}
-
-/// How to store the registered view `view`, given the SQL of every other
-/// query file and of whatever the caller runs afterwards.
-pub async fn storage(ctx: &SessionContext, view: &str, others: &[&str]) -> Result<Storage> {
+/// The columns of the registered view `view` to store, in the view's order,
+/// given the SQL of every other query file and of whatever the caller runs
+/// afterwards.
+pub async fn columns_read(ctx: &SessionContext, view: &str, others: &[&str]) -> Result<Vec<String>> {
     let readers: Vec<(&str, String)> =
         others.iter().map(|sql| (*sql, code_of(sql))).filter(|(_, code)| count_word(code, view) > 0).collect();
-    let reads: usize = readers.iter().map(|(_, code)| count_word(code, view)).sum();
-    if reads <= 1 {
-        return Ok(Storage::Inline);
-    }
     let with_wildcard: Vec<&str> = readers.iter().filter(|(_, code)| has_wildcard(code)).map(|(sql, _)| *sql).collect();
     let scanned =
         if with_wildcard.is_empty() { BTreeSet::new() } else { columns_scanned(ctx, view, &with_wildcard).await? };
@@ -52,7 +40,7 @@ pub async fn storage(ctx: &SessionContext, view: &str, others: &[&str]) -> Resul
         // Read only for its number of rows: a file still needs a column.
         kept.extend(schema.fields().first().map(|f| f.name().clone()));
     }
-    Ok(Storage::Columns(kept))
+    Ok(kept)
 }
 
 /// The columns of `view` that the plans of `readers` scan, with the view

@@ -22,9 +22,9 @@ pub struct Entry {
 /// Every table and view: the lake's tables, the compute runs' record, the
 /// staging views and the kpi tables, in that order.
 pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
-    let files = config.query_source().load()?;
+    let files = crate::engine::QuerySource::of(config).load()?;
     // An empty session is enough: views are planned, not run.
-    let ctx = session::context(&config.query_limits())?;
+    let ctx = session::context(&crate::engine::Limits::of(config))?;
     for table in Table::ALL {
         catalog::register_parts(&ctx, table.name(), table.def().arrow_schema(), &[])?;
     }

@@ -1,8 +1,8 @@
 //! Query results as plain rows of typed cells, read by column name: what the
 //! publish layer gets from the kpi tables (it never computes an indicator).
 
+use crate::engine::queries;
 use crate::error::{Error, Result};
-use crate::sql::queries;
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{

@@ -2,6 +2,7 @@
 //! (only parts of committed batches), the materialised `kpi_*` tables
 //! (Hive-partitioned by period) and the `peildatum` the views read.
 
+use super::queries::QueryFile;
 use crate::error::{Error, Result};
 use crate::lake::{Lake, Table};
 use chrono::NaiveDate;
@@ -19,30 +20,19 @@ use std::sync::Arc;
 /// through a view of the same name in the default schema, with `periode` first.
 pub const KPI_STORE: &str = "opslag";
 
-/// The materialised kpi tables and the column each is partitioned by.
-pub const KPI_TABLES: &[(&str, &str)] = &[
-    ("kpi_aanbieder", "periode"),
-    ("kpi_wmo", "periode"),
-    ("kpi_stadsdeel", "periode"),
-    ("kpi_arrangement", "periode"),
-    ("kpi_aanbieder_arrangement", "periode"),
-    ("kpi_uitstroomreden", "periode"),
-    ("kpi_ervaring", "periode"),
-    ("kpi_begroting", "jaar"),
-];
-
 /// Registers every materialised kpi table and the records of compute runs,
 /// deliveries and scheduled runs.
-pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake) -> Result<()> {
-    for (name, key) in KPI_TABLES {
-        register_materialised(ctx, lake, name, key).await?;
+pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake, files: &[QueryFile]) -> Result<()> {
+    for file in files {
+        if let Some(key) = file.partition() {
+            register_materialised(ctx, lake, &file.name, key).await?;
+        }
     }
-    let runs = &crate::lake::schema::BEREKENINGEN;
-    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::compute::store::run_parts(lake)?)?;
-    let ledger = &crate::lake::schema::VERZENDINGEN;
-    register_parts(ctx, ledger.name, ledger.arrow_schema(), &crate::deliver::ledger::parts(lake)?)?;
-    let runs = &crate::lake::schema::UITVOERINGEN;
-    register_parts(ctx, runs.name, runs.arrow_schema(), &crate::lake::journal::parts(lake, runs)?)
+    use crate::lake::schema::{BEREKENINGEN, UITVOERINGEN, VERZENDINGEN};
+    for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN] {
+        register_parts(ctx, log.name, log.arrow_schema(), &crate::lake::journal::parts(lake, log)?)?;
+    }
+    Ok(())
 }
 
 /// Registers every lake table under its own name.
@@ -157,4 +147,17 @@ fn dir_url(path: &Path) -> Result<ListingTableUrl> {
     let absolute = std::path::absolute(path).map_err(Error::io("cannot resolve", path))?;
     ListingTableUrl::parse(format!("{}/", absolute.to_string_lossy()))
         .map_err(|e| Error::Sql(format!("cannot address {}: {e}", path.display())))
+}
+
+/// The latest quarter `compute` kept figures for (in `kpi_wmo`).
+pub async fn latest_quarter(ctx: &SessionContext) -> Result<Option<crate::periode::Periode>> {
+    let rows = super::rows::query(ctx, "select distinct periode from kpi_wmo", "kpi_wmo").await?;
+    let mut latest = None;
+    for row in rows {
+        let periode: crate::periode::Periode = row.text("periode").parse()?;
+        if periode.is_kwartaal() && latest.is_none_or(|l| periode > l) {
+            latest = Some(periode);
+        }
+    }
+    Ok(latest)
 }

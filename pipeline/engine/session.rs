@@ -25,6 +25,13 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limits of the configuration's `[query]` table.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Limits { memory_bytes: config.query_memory_bytes, timeout: config.query_timeout }
+    }
+}
+
 pub fn context(limits: &Limits) -> Result<SessionContext> {
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(TrackConsumersPool::new(

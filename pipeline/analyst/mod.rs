@@ -3,19 +3,16 @@
 //! from a file, or from an interactive prompt with history; results go to
 //! stdout (nothing else does) or to a file.
 
-use super::catalog;
-use super::output::{Format, ResultWriter, Sink, Stdout};
-use super::queries::{self, Layer};
-use super::session::{self, Limits};
+pub mod output;
+
 use crate::config::Config;
+use crate::engine::session::{self, Limits};
+use crate::engine::statement::{self, Statement, explain};
 use crate::error::{Error, Result};
-use crate::lake::Lake;
 use chrono::NaiveDate;
-use datafusion::error::DataFusionError;
-use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::DFParser;
 use futures::StreamExt;
+use output::{Format, ResultWriter, Sink, Stdout};
 use std::io::BufWriter;
 use std::path::PathBuf;
 
@@ -30,28 +27,11 @@ pub struct AnalystOptions {
     pub as_of: Option<NaiveDate>,
 }
 
-/// A session over the lake for analysts: every committed lake table, the
-/// staging views and the kpi tables that `compute` materialised.
-pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) -> Result<SessionContext> {
-    let ctx = session::context(limits)?;
-    let lake = Lake::open(&config.paths.lake())?;
-    catalog::register_lake(&ctx, &lake).await?;
-    let peildatum = match as_of {
-        Some(date) => Some(date),
-        None => catalog::latest_dagtekening(&ctx).await?,
-    };
-    catalog::register_peildatum(&ctx, peildatum)?;
-    let staging: Vec<_> = config.query_source().load()?.into_iter().filter(|f| f.layer == Layer::Staging).collect();
-    queries::register(&ctx, &staging).await?;
-    catalog::register_materialised_tables(&ctx, &lake).await?;
-    Ok(ctx)
-}
-
 pub fn run(config: &Config, options: &AnalystOptions) -> Result<()> {
-    let limits = config.query_limits();
+    let limits = crate::engine::Limits::of(config);
     let runtime = session::runtime()?;
     let result = runtime.block_on(async {
-        let ctx = open(config, options.as_of, &limits).await?;
+        let ctx = crate::engine::open(config, options.as_of, &limits).await?;
         let text = match (&options.execute, &options.file) {
             (Some(text), _) => Some(text.clone()),
             (None, Some(file)) => Some(std::fs::read_to_string(file).map_err(Error::io("cannot read", file))?),
@@ -75,7 +55,7 @@ async fn run_script(
     options: &AnalystOptions,
     limits: &Limits,
 ) -> Result<()> {
-    let statements = split(text)?;
+    let statements = statement::parse(text)?;
     if statements.len() > 1 && (options.output.is_some() || options.format != Format::Table) {
         return Err(Error::Sql(format!(
             "--output and --format {} take one statement, and this input has {}",
@@ -153,106 +133,8 @@ fn format_name(format: Format) -> &'static str {
     }
 }
 
-type Statement = datafusion::sql::parser::Statement;
-
-/// The longest SQL text the analysts' session takes at once.
-pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
-/// How deeply expressions and subqueries may nest; a chain of N `OR`s nests N
-/// deep. Planning and optimising recurse once per level.
-pub const MAX_NESTING: usize = 200;
-/// Parsing and measuring recurse once per level too, before the nesting is
-/// known: a thread with this much stack (reserved, not used) takes any text
-/// of [`MAX_STATEMENT_BYTES`].
-const PARSE_STACK_BYTES: usize = 1 << 30;
-
-/// Parses the text into statements, after checking its size and before any
-/// planning its nesting, so that no statement can overflow the stack.
-fn split(text: &str) -> Result<Vec<Statement>> {
-    if text.len() > MAX_STATEMENT_BYTES {
-        return Err(Error::Sql(format!(
-            "refused: the SQL is {} KB, more than the {} KB the analysts' session takes",
-            text.len() / 1024,
-            MAX_STATEMENT_BYTES / 1024
-        )));
-    }
-    let text = text.to_string();
-    let parse = move || -> Result<Vec<Statement>> {
-        let statements = DFParser::parse_sql(&text)
-            .map_err(|e| Error::Sql(format!("the SQL does not parse: {}", queries::first_line(&e.to_string()))))?;
-        for statement in &statements {
-            let depth = nesting(statement);
-            if depth > MAX_NESTING {
-                return Err(Error::Sql(format!(
-                    "refused: the statement nests expressions or subqueries more than {MAX_NESTING} deep (a long chain of OR or AND counts one level per term); use IN (...) or a join instead"
-                )));
-            }
-        }
-        Ok(statements.into_iter().collect())
-    };
-    // A refused deep statement is dropped on that thread too: dropping recurses.
-    std::thread::Builder::new()
-        .name("sql-parse".into())
-        .stack_size(PARSE_STACK_BYTES)
-        .spawn(parse)
-        .map_err(|e| Error::Sql(format!("cannot start the SQL parser: {e}")))?
-        .join()
-        .map_err(|_| Error::Sql("the SQL parser stopped unexpectedly".into()))?
-}
-
-/// How deeply the expressions and queries of a statement nest.
-fn nesting(statement: &Statement) -> usize {
-    use datafusion::sql::sqlparser::ast::{Expr, Query, Visit, Visitor};
-    use std::ops::ControlFlow;
-    #[derive(Default)]
-    struct Depth {
-        current: usize,
-        deepest: usize,
-    }
-    impl Depth {
-        fn enter(&mut self) -> ControlFlow<()> {
-            self.current += 1;
-            self.deepest = self.deepest.max(self.current);
-            // Past the limit the answer is known; measuring on would only recurse deeper.
-            if self.current > MAX_NESTING { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-        }
-    }
-    impl Visitor for Depth {
-        type Break = ();
-        fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
-            self.enter()
-        }
-        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
-            self.current -= 1;
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.enter()
-        }
-        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.current -= 1;
-            ControlFlow::Continue(())
-        }
-    }
-    let mut depth = Depth::default();
-    match statement {
-        Statement::Statement(inner) => {
-            let _ = inner.visit(&mut depth);
-        }
-        Statement::Explain(explain) => return nesting(&explain.statement) + 1,
-        // Anything else is refused by the read-only check.
-        _ => {}
-    }
-    depth.deepest
-}
-
-/// What the analysts' session may do: read.
-pub fn read_only() -> SQLOptions {
-    SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false)
-}
-
-/// Plans, checks and runs one statement within the time limit, writing its
-/// rows as they arrive.
-pub async fn execute(
+/// Runs one statement within the time limit, writing its rows as they arrive.
+async fn execute(
     ctx: &SessionContext,
     statement: Statement,
     format: Format,
@@ -262,18 +144,8 @@ pub async fn execute(
     let ctx = ctx.clone();
     let timeout = limits.timeout;
     let started = std::time::Instant::now();
-    // Planning counts against the time limit too, and it may not yield (an
-    // optimiser pass is plain CPU work): the statement runs as a task of its
-    // own, so the limit fires on another thread, on time; and a plan that used
-    // up the time is not started.
-    let work = tokio::spawn(async move {
-        let state = ctx.state();
-        let plan = state.statement_to_plan(statement).await.map_err(explain)?;
-        read_only().verify_plan(&plan).map_err(explain)?;
-        let frame = ctx.execute_logical_plan(plan).await.map_err(explain)?;
-        if started.elapsed() >= timeout {
-            return Err(stopped(timeout));
-        }
+    statement::within_limit(timeout, async move {
+        let frame = statement::plan(&ctx, statement, started, timeout).await?;
         let schema = std::sync::Arc::new(frame.schema().as_arrow().clone());
         let mut stream = frame.execute_stream().await.map_err(explain)?;
         let mut writer = ResultWriter::new(format, schema, sink)?;
@@ -281,59 +153,8 @@ pub async fn execute(
             writer.write(&batch.map_err(explain)?)?;
         }
         writer.finish()
-    });
-    let abort = work.abort_handle();
-    match tokio::time::timeout(timeout, work).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(e)) => Err(Error::Sql(format!("the statement stopped unexpectedly: {e}"))),
-        Err(_) => {
-            abort.abort();
-            Err(stopped(timeout))
-        }
-    }
-}
-
-fn stopped(timeout: std::time::Duration) -> Error {
-    Error::Sql(format!(
-        "the statement was stopped after {} s (the limit is [query] timeout_seconds in the configuration)",
-        timeout.as_secs()
-    ))
-}
-
-/// One clear sentence for the analyst.
-fn explain(e: DataFusionError) -> Error {
-    let text = e.to_string();
-    let first = queries::first_line(&text);
-    if first.contains("not supported")
-        && (first.contains("DDL") || first.contains("DML") || first.contains("Statement"))
-    {
-        return Error::Sql(
-            "refused: the analysts' session is read-only, so CREATE, DROP, INSERT, UPDATE, DELETE, COPY and SET are not allowed"
-                .into(),
-        );
-    }
-    if let Some(name) = missing_table(first) {
-        if name.contains('/') || name.contains('.') || name.contains(':') {
-            return Error::Sql(format!(
-                "refused: the analysts' session reads the lake's tables only, not files or URLs such as '{name}' (list the tables with \\d or `wmo-monitor tables`)"
-            ));
-        }
-        return Error::Sql(format!(
-            "there is no table '{name}' (list the tables with \\d or `wmo-monitor tables`; kpi tables appear after `wmo-monitor compute`)"
-        ));
-    }
-    if let DataFusionError::ResourcesExhausted(_) = e.find_root() {
-        return Error::Sql(format!(
-            "the query needs more memory than the session may use ([query] memory_megabytes): {first}"
-        ));
-    }
-    Error::Sql(format!("the query failed: {first}"))
-}
-
-fn missing_table(message: &str) -> Option<&str> {
-    let rest = &message[message.find("table '")? + "table '".len()..];
-    let name = &rest[..rest.find("' not found")?];
-    Some(name.rsplit_once("datafusion.public.").map_or(name, |(_, n)| n))
+    })
+    .await
 }
 
 async fn interactive(ctx: &SessionContext, config: &Config, options: &AnalystOptions, limits: &Limits) -> Result<()> {
@@ -379,7 +200,7 @@ async fn interactive(ctx: &SessionContext, config: &Config, options: &AnalystOpt
         let text = std::mem::take(&mut pending);
         let _ = editor.add_history_entry(text.trim());
         let result = async {
-            for statement in split(&text)? {
+            for statement in statement::parse(&text)? {
                 let sink: Sink = Box::new(BufWriter::new(std::io::stdout()));
                 execute(ctx, statement, options.format, sink, limits).await?;
             }
@@ -395,7 +216,7 @@ async fn interactive(ctx: &SessionContext, config: &Config, options: &AnalystOpt
 }
 
 async fn print_tables(config: &Config) {
-    match super::describe::catalogue(config).await {
+    match crate::engine::describe::catalogue(config).await {
         Ok(entries) => {
             let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
             for entry in entries {
@@ -408,7 +229,7 @@ async fn print_tables(config: &Config) {
 
 async fn print_columns(config: &Config, name: &str) {
     let name = name.trim_end_matches(';');
-    match super::describe::catalogue(config).await {
+    match crate::engine::describe::catalogue(config).await {
         Ok(entries) => match entries.iter().find(|e| e.name == name) {
             Some(entry) => {
                 println!("{} ({}): {}", entry.name, entry.kind, entry.description);

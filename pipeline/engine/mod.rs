@@ -1,0 +1,45 @@
+//! The query engine every stage stands on: DataFusion over the lake.
+//! `session` builds a context with bounded memory and the project's
+//! functions, `catalog` registers the lake's tables and the kpi tables
+//! compute kept, `queries` loads the SQL of `queries/` and creates its views
+//! (`usage` decides which staging views compute stores), `rows` reads a
+//! query's answer as rows, `statement` runs an analyst's statement read-only
+//! and within limits, and `describe` lists what can be queried. The analysts'
+//! `sql` command (`crate::analyst`) is one front end on it.
+
+pub mod bounded;
+pub mod catalog;
+pub mod describe;
+pub mod functions;
+pub mod queries;
+pub mod rows;
+pub mod session;
+pub mod statement;
+pub mod usage;
+
+pub use queries::{Layer, QueryFile, QuerySource};
+pub use session::Limits;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::lake::Lake;
+use chrono::NaiveDate;
+use datafusion::prelude::SessionContext;
+
+/// A session over the lake, as analysts and the reports see it: every committed lake table, the
+/// staging views and the kpi tables that `compute` materialised.
+pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) -> Result<SessionContext> {
+    let ctx = session::context(limits)?;
+    let lake = Lake::open(&config.paths.lake())?;
+    catalog::register_lake(&ctx, &lake).await?;
+    let peildatum = match as_of {
+        Some(date) => Some(date),
+        None => catalog::latest_dagtekening(&ctx).await?,
+    };
+    catalog::register_peildatum(&ctx, peildatum)?;
+    let (staging, marts): (Vec<_>, Vec<_>) =
+        QuerySource::of(config).load()?.into_iter().partition(|f| f.layer == Layer::Staging);
+    queries::register(&ctx, &staging).await?;
+    catalog::register_materialised_tables(&ctx, &lake, &marts).await?;
+    Ok(ctx)
+}
