@@ -134,14 +134,14 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
     let show_progress = !cli.quiet;
     match cli.command {
         Command::Ingest => {
-            let summary = ingest::ingest(&config, &ingest::IngestOptions { show_progress, ..Default::default() })?;
+            let summary = ingest::ingest(&config, &ingest::IngestOptions { show_progress })?;
             println!("{summary}");
         }
         Command::Demo { seed, clients, no_ingest } => {
             let written = demo::write(&config, &demo::DemoOptions { seed, clients, show_progress })?;
             println!("{written}");
             if !no_ingest {
-                let summary = ingest::ingest(&config, &ingest::IngestOptions { show_progress, ..Default::default() })?;
+                let summary = ingest::ingest(&config, &ingest::IngestOptions { show_progress })?;
                 println!("{summary}");
                 let computed =
                     compute::compute(&config, &compute::ComputeOptions { show_progress, ..Default::default() })?;

@@ -4,7 +4,6 @@
 
 use crate::support::{Deployment, fixture, read_table, stable, value};
 use std::path::Path;
-use wmo_monitor::ingest::IngestOptions;
 use wmo_monitor::lake::Table;
 
 #[test]
@@ -60,8 +59,15 @@ fn an_interrupted_ingest_run_again_gives_the_same_lake_as_an_uninterrupted_one()
     interrupted.config.batch_bytes = 4000;
     uninterrupted.config.batch_bytes = 4000;
 
-    let crashed = interrupted.try_ingest(&IngestOptions { fail_after_first_table_write: true, ..Default::default() });
-    assert!(matches!(crashed, Err(wmo_monitor::Error::TestHookAbort)), "the hook stops the run");
+    /// Stops the run after the first table part is in place, as a crash would.
+    struct Crash;
+    impl wmo_monitor::ingest::Checkpoints for Crash {
+        fn after_table_write(&mut self) -> wmo_monitor::Result<()> {
+            Err(wmo_monitor::Error::Invalid("crashed".into()))
+        }
+    }
+    let crashed = interrupted.try_ingest(&mut Crash).expect_err("the crash stops the run").to_string();
+    assert_eq!(crashed, "crashed");
     let lake = interrupted.config.paths.lake();
     let debris: usize = Table::ALL.iter().map(|t| read_table(&lake.join(t.name())).len()).sum();
     assert!(debris > 0, "the first table part was written before the crash");
@@ -92,7 +98,7 @@ fn a_second_run_cannot_write_the_lake_at_the_same_time() {
     let deployment = Deployment::new();
     let lake = wmo_monitor::lake::Lake::open(&deployment.config.paths.lake()).expect("lake");
     let _held = lake.lock().expect("first lock");
-    let refused = deployment.try_ingest(&IngestOptions::default());
+    let refused = deployment.try_ingest(&mut wmo_monitor::ingest::Unobserved);
     assert!(matches!(refused, Err(wmo_monitor::Error::LakeLocked { .. })));
 }
 

@@ -6,7 +6,6 @@
 use crate::support::{Deployment, TEST_KEY, fixture, value};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use wmo_monitor::ingest::IngestOptions;
 use wmo_monitor::lake::Table;
 
 /// Every cell of every lake table, as one text.
@@ -94,15 +93,17 @@ fn dangling_links_link_loops_pipes_and_odd_names_do_not_stop_the_run() {
 fn a_file_replaced_after_it_was_read_stays_in_the_inbox_and_its_new_content_loads_next() {
     let deployment = Deployment::new();
     let path = deployment.inbox("wmo305.xml", fixture("inbox/wmo301.xml"));
-    fn reupload(path: &Path) {
-        // As SFTP clients do: write aside, rename over the old one.
-        let aside = path.with_extension("upload");
-        std::fs::write(&aside, fixture("inbox/wmo305.xml")).expect("new upload");
-        std::fs::rename(&aside, path).expect("replace");
+    /// A provider re-uploading under the same name just before the file is archived.
+    struct Reupload;
+    impl wmo_monitor::ingest::Checkpoints for Reupload {
+        fn before_archive(&mut self, path: &Path) {
+            // As SFTP clients do: write aside, rename over the old one.
+            let aside = path.with_extension("upload");
+            std::fs::write(&aside, fixture("inbox/wmo305.xml")).expect("new upload");
+            std::fs::rename(&aside, path).expect("replace");
+        }
     }
-    let first = deployment
-        .try_ingest(&IngestOptions { before_archive: Some(reupload), ..Default::default() })
-        .expect("ingest succeeds");
+    let first = deployment.try_ingest(&mut Reupload).expect("ingest succeeds");
     assert_eq!(first.files_left_changing, 1);
     assert_eq!(std::fs::read(&path).expect("still in the inbox"), fixture("inbox/wmo305.xml"));
     assert!(!deployment.config.paths.archive.join("geladen/wmo305.xml").exists(), "nothing archived");
@@ -120,7 +121,7 @@ fn a_file_replaced_after_it_was_read_stays_in_the_inbox_and_its_new_content_load
 #[test]
 fn an_inbox_folder_that_does_not_exist_is_an_error_not_a_quiet_success() {
     let deployment = Deployment::new();
-    let error = deployment.try_ingest(&IngestOptions::default()).expect_err("no inbox");
+    let error = deployment.try_ingest(&mut wmo_monitor::ingest::Unobserved).expect_err("no inbox");
     let message = error.to_string();
     assert!(message.contains("inbox folder") && message.contains("does not exist"), "{message}");
     assert!(!message.contains('\n'), "one sentence: {message}");

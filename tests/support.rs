@@ -71,8 +71,9 @@ impl Deployment {
         ingest::ingest(&self.config, &IngestOptions::default()).expect("ingest succeeds")
     }
 
-    pub fn try_ingest(&self, options: &IngestOptions) -> wmo_monitor::Result<IngestSummary> {
-        ingest::ingest(&self.config, options)
+    /// Ingest with `checkpoints` looking in, as a crash or a provider would.
+    pub fn try_ingest(&self, checkpoints: &mut dyn ingest::Checkpoints) -> wmo_monitor::Result<IngestSummary> {
+        ingest::ingest_observed(&self.config, &IngestOptions::default(), checkpoints)
     }
 
     /// Every row of a lake table, in part order.

@@ -7,7 +7,7 @@ pub mod store;
 
 use crate::config::Config;
 use crate::engine::{catalog, queries, session};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::lake::Lake;
 use crate::lake::schema::BEREKENINGEN;
 use crate::periode::Periode;
@@ -180,9 +180,7 @@ async fn materialise(
     let list = values.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ");
     let condition =
         if key == "jaar" { format!("cast({key} as varchar) in ({list})") } else { format!("{key} in ({list})") };
-    let fail = |e: datafusion::error::DataFusionError| {
-        Error::Sql(format!("computing {table} failed: {}", queries::first_line(&e.to_string())))
-    };
+    let fail = |e: datafusion::error::DataFusionError| Error::from(e).within(format!("computing {table} failed"));
     // Rows in a fixed order (every column, left to right), so a recomputed
     // period with the same data is the same file.
     let width = ctx.table(table).await.map_err(fail)?.schema().fields().len();
@@ -191,17 +189,17 @@ async fn materialise(
     let frame = ctx.sql(&sql).await.map_err(fail)?;
     let schema = Arc::new(frame.schema().as_arrow().clone());
     let batches = frame.collect().await.map_err(fail)?;
-    let all = concat_batches(&schema, &batches).map_err(|e| Error::Sql(format!("computing {table}: {e}")))?;
-    let key_index = schema.index_of(key).map_err(|e| Error::Sql(format!("{table} has no column {key}: {e}")))?;
+    let all = concat_batches(&schema, &batches).with_context(|| format!("computing {table}"))?;
+    let key_index = schema.index_of(key).with_context(|| format!("{table} has no column {key}"))?;
     let keys = as_text(all.column(key_index))?;
     let kept: Vec<usize> = (0..schema.fields().len()).filter(|i| *i != key_index).collect();
     let mut written = 0;
     for value in values {
         let mask = eq(&keys, &Scalar::new(StringArray::from(vec![value.as_str()])))
-            .map_err(|e| Error::Sql(format!("splitting {table}: {e}")))?;
+            .with_context(|| format!("splitting {table}"))?;
         let part = filter_record_batch(&all, &mask)
             .and_then(|b| b.project(&kept))
-            .map_err(|e| Error::Sql(format!("splitting {table}: {e}")))?;
+            .with_context(|| format!("splitting {table}"))?;
         written += part.num_rows();
         staged.stage(table, key, value, &part)?;
     }
@@ -211,7 +209,7 @@ async fn materialise(
 /// The partition column as text (`jaar` is a number in the view, and text may
 /// come as a string view).
 fn as_text(column: &ArrayRef) -> Result<StringArray> {
-    let text = cast(column, &DataType::Utf8).map_err(|e| Error::Sql(format!("cannot read a partition key: {e}")))?;
+    let text = cast(column, &DataType::Utf8).context("cannot read a partition key")?;
     text.as_any()
         .downcast_ref::<StringArray>()
         .cloned()
@@ -220,9 +218,7 @@ fn as_text(column: &ArrayRef) -> Result<StringArray> {
 
 /// The periods `stg_perioden` lists, in its order.
 async fn periods(ctx: &SessionContext, sql: &str) -> Result<Vec<Periode>> {
-    let fail = |e: datafusion::error::DataFusionError| {
-        Error::Sql(format!("cannot list the periods: {}", queries::first_line(&e.to_string())))
-    };
+    let fail = |e: datafusion::error::DataFusionError| Error::from(e).within("cannot list the periods");
     let batches = ctx.sql(sql).await.map_err(fail)?.collect().await.map_err(fail)?;
     let mut out = Vec::new();
     for batch in batches {
@@ -252,6 +248,5 @@ fn run_record(
         Arc::new(StringArray::from(rows.iter().map(|kept| kept.table.clone()).collect::<Vec<_>>())),
         Arc::new(Int64Array::from(rows.iter().map(|kept| kept.rows as i64).collect::<Vec<_>>())),
     ];
-    RecordBatch::try_new(BEREKENINGEN.arrow_schema(), columns)
-        .map_err(|e| Error::Sql(format!("cannot write the run record: {e}")))
+    RecordBatch::try_new(BEREKENINGEN.arrow_schema(), columns).context("cannot write the run record")
 }

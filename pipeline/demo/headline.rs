@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::dutch;
-use crate::engine::{queries, session};
+use crate::engine::session;
 use crate::error::{Error, Result};
 use datafusion::arrow::util::display::array_value_to_string;
 use rust_decimal::Decimal;
@@ -17,9 +17,7 @@ pub fn latest_quarter(config: &Config) -> Result<String> {
     let runtime = session::runtime()?;
     let row = runtime.block_on(async {
         let ctx = crate::engine::open(config, None, &crate::engine::Limits::of(config)).await?;
-        let fail = |e: datafusion::error::DataFusionError| {
-            Error::Sql(format!("cannot read kpi_wmo: {}", queries::first_line(&e.to_string())))
-        };
+        let fail = |e: datafusion::error::DataFusionError| Error::from(e).within("cannot read kpi_wmo");
         let Some(quarter) = crate::engine::catalog::latest_quarter(&ctx).await? else {
             return Ok(HashMap::new());
         };

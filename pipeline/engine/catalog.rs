@@ -3,7 +3,7 @@
 //! (Hive-partitioned by period) and the `peildatum` the views read.
 
 use super::queries::QueryFile;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::lake::{Lake, Table};
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, Date32Array, RecordBatch};
@@ -48,14 +48,14 @@ pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
 /// are none).
 pub fn register_parts(ctx: &SessionContext, name: &str, schema: SchemaRef, parts: &[PathBuf]) -> Result<()> {
     let provider: Arc<dyn datafusion::catalog::TableProvider> = if parts.is_empty() {
-        Arc::new(MemTable::try_new(schema, vec![vec![]]).map_err(|e| Error::Sql(format!("table {name}: {e}")))?)
+        Arc::new(MemTable::try_new(schema, vec![vec![]]).with_context(|| format!("table {name}"))?)
     } else {
         let urls = parts.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
-        Arc::new(ListingTable::try_new(config).map_err(|e| Error::Sql(format!("table {name}: {e}")))?)
+        Arc::new(ListingTable::try_new(config).with_context(|| format!("table {name}"))?)
     };
-    ctx.register_table(name, provider).map_err(|e| Error::Sql(format!("cannot register table {name}: {e}")))?;
+    ctx.register_table(name, provider).with_context(|| format!("cannot register table {name}"))?;
     Ok(())
 }
 
@@ -68,7 +68,7 @@ pub async fn register_materialised(ctx: &SessionContext, lake: &Lake, name: &str
     if !has_files {
         return Ok(false);
     }
-    let fail = |e: datafusion::error::DataFusionError| Error::Sql(format!("cannot read the table {name}: {e}"));
+    let fail = |e: datafusion::error::DataFusionError| Error::from(e).within(format!("cannot read the table {name}"));
     let url = dir_url(&dir)?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
@@ -95,7 +95,7 @@ fn ensure_store_schema(ctx: &SessionContext) -> Result<()> {
     if catalog.schema(KPI_STORE).is_none() {
         catalog
             .register_schema(KPI_STORE, Arc::new(MemorySchemaProvider::new()))
-            .map_err(|e| Error::Sql(format!("cannot create the schema {KPI_STORE}: {e}")))?;
+            .with_context(|| format!("cannot create the schema {KPI_STORE}"))?;
     }
     Ok(())
 }
@@ -111,10 +111,10 @@ pub async fn latest_dagtekening(ctx: &SessionContext) -> Result<Option<NaiveDate
     let batches = ctx
         .sql(sql)
         .await
-        .map_err(|e| Error::Sql(format!("cannot read the latest Dagtekening: {e}")))?
+        .context("cannot read the latest Dagtekening")?
         .collect()
         .await
-        .map_err(|e| Error::Sql(format!("cannot read the latest Dagtekening: {e}")))?;
+        .context("cannot read the latest Dagtekening")?;
     let value = batches
         .first()
         .filter(|b| b.num_rows() > 0)
@@ -130,7 +130,7 @@ pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) ->
     let schema = Arc::new(Schema::new(vec![Field::new("peildatum", DataType::Date32, true)]));
     let days = peildatum.map(Date32Type::from_naive_date);
     let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Date32Array::from(vec![days]))])
-        .map_err(|e| Error::Sql(format!("cannot set the peildatum: {e}")))?;
+        .context("cannot set the peildatum")?;
     let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(|e| Error::Sql(e.to_string()))?;
     ctx.deregister_table("peildatum").map_err(|e| Error::Sql(e.to_string()))?;
     ctx.register_table("peildatum", Arc::new(table)).map_err(|e| Error::Sql(e.to_string()))?;

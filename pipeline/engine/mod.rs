@@ -41,5 +41,9 @@ pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) ->
         QuerySource::of(config).load()?.into_iter().partition(|f| f.layer == Layer::Staging);
     queries::register(&ctx, &staging).await?;
     catalog::register_materialised_tables(&ctx, &lake, &marts).await?;
+    // A mart compute does not keep is a view, computed when it is read (it
+    // may read the kept ones).
+    let views: Vec<_> = marts.into_iter().filter(|f| f.partition().is_none()).collect();
+    queries::register(&ctx, &views).await?;
     Ok(ctx)
 }

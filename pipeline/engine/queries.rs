@@ -16,6 +16,7 @@
 //! The order views are created in follows the tables each file reads.
 
 use super::usage;
+pub use crate::error::first_line;
 use crate::error::{Error, Result};
 use datafusion::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
@@ -229,7 +230,7 @@ pub async fn register_materialising(
     let order = create_in_order(ctx, files).await?;
     for file in order {
         let fail = |e: datafusion::error::DataFusionError| {
-            Error::Sql(format!("the query in {} failed: {}", file.origin, first_line(&e.to_string())))
+            Error::from(e).within(format!("the query in {} failed", file.origin))
         };
         // Again, now that the views it reads may be stored rows.
         ctx.sql(&format!("create or replace view {} as {}", file.name, file.sql)).await.map_err(fail)?;
@@ -279,9 +280,9 @@ pub fn in_order(files: &[QueryFile]) -> Result<Vec<&QueryFile>> {
 async fn create_in_order<'a>(ctx: &SessionContext, files: &'a [QueryFile]) -> Result<Vec<&'a QueryFile>> {
     let order = in_order(files)?;
     for file in &order {
-        ctx.sql(&format!("create view {} as {}", file.name, file.sql)).await.map_err(|e| {
-            Error::Sql(format!("the query in {} does not plan: {}", file.origin, first_line(&e.to_string())))
-        })?;
+        ctx.sql(&format!("create view {} as {}", file.name, file.sql))
+            .await
+            .map_err(|e| Error::from(e).within(format!("the query in {} does not plan", file.origin)))?;
     }
     Ok(order)
 }
@@ -309,8 +310,4 @@ async fn materialise(
     ctx.register_parquet(file.name.as_str(), &path_text, ParquetReadOptions::default()).await?;
     tracing::debug!(view = %file.name, columns = kept.len(), seconds = started.elapsed().as_secs_f64(), "staging view written");
     Ok(())
-}
-
-pub fn first_line(message: &str) -> &str {
-    message.lines().next().unwrap_or(message)
 }

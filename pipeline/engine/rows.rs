@@ -1,7 +1,6 @@
 //! Query results as plain rows of typed cells, read by column name: what the
 //! publish layer gets from the kpi tables (it never computes an indicator).
 
-use crate::engine::queries;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray};
@@ -81,9 +80,7 @@ impl Row {
 
 /// Runs one query and returns its rows.
 pub async fn query(ctx: &SessionContext, sql: &str, what: &str) -> Result<Vec<Row>> {
-    let fail = |e: datafusion::error::DataFusionError| {
-        Error::Sql(format!("cannot read {what}: {}", queries::first_line(&e.to_string())))
-    };
+    let fail = |e: datafusion::error::DataFusionError| Error::from(e).within(format!("cannot read {what}"));
     let batches = ctx.sql(sql).await.map_err(fail)?.collect().await.map_err(fail)?;
     let mut rows = Vec::new();
     let Some(first) = batches.first() else { return Ok(rows) };

@@ -5,7 +5,7 @@
 //! limit over every operator of a plan, and the marts' plans have over a
 //! hundred, so each would get a sliver while most of the pool stays unused.
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -39,7 +39,7 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
             NonZeroUsize::new(3).unwrap_or(NonZeroUsize::MIN),
         )))
         .build_arc()
-        .map_err(|e| Error::Sql(format!("cannot set up the query engine: {e}")))?;
+        .context("cannot set up the query engine")?;
     let config = SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
@@ -54,8 +54,5 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
 
 /// The tokio runtime DataFusion runs on: one worker per core.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Sql(format!("cannot start the query runtime: {e}")))
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the query runtime")
 }

@@ -2,6 +2,7 @@
 //! is recognised by its content, parsed, validated and pseudonymised, and
 //! lands in the lake exactly once.
 
+pub mod checkpoints;
 pub mod csv_dialect;
 pub mod evaluations;
 pub mod iwmo;
@@ -18,7 +19,8 @@ pub mod wmo323;
 pub mod xml;
 pub mod zorgmelding;
 
-pub use run::{IngestOptions, ingest};
+pub use checkpoints::{Checkpoints, Unobserved};
+pub use run::{IngestOptions, ingest, ingest_observed};
 pub use summary::IngestSummary;
 
 use source::Source;

@@ -4,6 +4,7 @@
 //! them in the inbox for the next run; their content hash keeps them from
 //! being counted twice.
 
+use super::checkpoints::{Checkpoints, Unobserved};
 use super::recognise::{self, UNKNOWN};
 use super::rules::{self, Rule};
 use super::source::{Context, Loaded};
@@ -22,14 +23,6 @@ use std::time::Instant;
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
     pub show_progress: bool,
-    /// Test hook: stop with an error right after the first table part of
-    /// the first batch is in place, as a crash would.
-    #[doc(hidden)]
-    pub fail_after_first_table_write: bool,
-    /// Test hook: called with each inbox file's path just before it is
-    /// archived, as a provider re-uploading under the same name would.
-    #[doc(hidden)]
-    pub before_archive: Option<fn(&Path)>,
 }
 
 /// How many files the reader thread may read ahead of the parser; bounds
@@ -158,27 +151,20 @@ impl Batch {
 
     /// Commits the batch, then archives its inbox files; returns how many
     /// were left in the inbox because they changed since they were read.
-    fn commit(
-        mut self,
-        lake: &Lake,
-        hook: &mut dyn FnMut() -> Result<()>,
-        before_archive: Option<fn(&Path)>,
-    ) -> Result<u64> {
+    fn commit(mut self, lake: &Lake, checkpoints: &mut dyn Checkpoints) -> Result<u64> {
         // A batch of files an interrupted run already loaded has only moves.
         if !self.buffers.is_empty() {
             let mut parts = Vec::new();
             for (table, buffer) in &mut self.buffers {
                 parts.push((*table, buffer.finish()?));
             }
-            lake.commit(self.load_id, parts, hook)?;
+            lake.commit(self.load_id, parts, &mut || checkpoints.after_table_write())?;
             tracing::info!(laad_id = self.load_id, files = self.moves.len(), "batch committed");
         }
         let mut made = std::collections::HashSet::new();
         let mut changed = 0;
         for Move { from, to, read_as } in &self.moves {
-            if let Some(hook) = before_archive {
-                hook(from);
-            }
+            checkpoints.before_archive(from);
             let now = fs::symlink_metadata(from).ok().map(|m| Stamp::of(&m));
             if now != Some(*read_as) {
                 let bestand = privacy::mask_bsn_like(&from.to_string_lossy());
@@ -197,6 +183,15 @@ impl Batch {
 }
 
 pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary> {
+    ingest_observed(config, options, &mut Unobserved)
+}
+
+/// [`ingest`], passing each of its [`Checkpoints`] to `checkpoints`.
+pub fn ingest_observed(
+    config: &Config,
+    options: &IngestOptions,
+    checkpoints: &mut dyn Checkpoints,
+) -> Result<IngestSummary> {
     let started = Instant::now();
     let pseudonymiser = Pseudonymiser::new(&config.pseudonym_key()?);
     let context = Context { gemeente: &config.gemeente, pseudonymiser: &pseudonymiser };
@@ -222,14 +217,6 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
     known.reserve(files);
     let bar = crate::progress::bar(total, "ingest", options.show_progress);
 
-    let mut failed_once = false;
-    let mut hook = || {
-        if options.fail_after_first_table_write && !failed_once {
-            failed_once = true;
-            return Err(Error::TestHookAbort);
-        }
-        Ok(())
-    };
     let mut batch = Batch::new(lake.next_load_id()?);
     // A reader thread walks the folders and reads the next few files while
     // this thread parses and writes, so the file system's work overlaps the
@@ -265,11 +252,8 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
                 }
                 if batch.bytes >= config.batch_bytes {
                     let next = batch.load_id + 1;
-                    summary.files_left_changing += std::mem::replace(&mut batch, Batch::new(next)).commit(
-                        &lake,
-                        &mut hook,
-                        options.before_archive,
-                    )?;
+                    summary.files_left_changing +=
+                        std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, checkpoints)?;
                 }
             }
             Ok(())
@@ -280,7 +264,7 @@ pub fn ingest(config: &Config, options: &IngestOptions) -> Result<IngestSummary>
         processed.and(read)
     })?;
     if !batch.is_empty() {
-        summary.files_left_changing += batch.commit(&lake, &mut hook, options.before_archive)?;
+        summary.files_left_changing += batch.commit(&lake, checkpoints)?;
     }
     bar.finish_and_clear();
     remove_empty_folders(&config.paths.inbox);

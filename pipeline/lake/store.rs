@@ -10,7 +10,7 @@
 
 use super::known::KnownFiles;
 use super::schema::Table;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use arrow_array::{Array, RecordBatch, StringArray};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -169,11 +169,7 @@ impl Lake {
             for batch in read_parquet(path)? {
                 let column = |name: &str| -> Result<&StringArray> {
                     batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>()).ok_or_else(|| {
-                        Error::Parquet {
-                            action: "read",
-                            path: path.clone(),
-                            message: format!("column {name} is missing"),
-                        }
+                        Error::Invalid(format!("cannot read Parquet file {}: column {name} is missing", path.display()))
                     })
                 };
                 let (hashes, names, kinds) = (column("bestand_hash")?, column("bestand")?, column("soort")?);
@@ -234,11 +230,9 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
     let file = File::open(path).map_err(Error::io("cannot open", path))?;
     let reader =
         ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(Error::parquet("read", path))?;
-    reader.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| Error::Parquet {
-        action: "read",
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+    reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .with_context(|| format!("cannot read Parquet file {}", path.display()))
 }
 
 /// Makes a rename durable: the folder entry itself must reach the disk.

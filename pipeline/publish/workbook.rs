@@ -5,7 +5,7 @@
 
 use super::disclosure::{GEHEIM, MAX_GEHEIM, MIN_WAARNEMINGEN, Soort, Waarde};
 use super::model::{Kolom, Rapport, Tabel};
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use std::path::Path;
@@ -43,7 +43,7 @@ impl Formats {
 pub fn write(rapport: &Rapport, path: &Path) -> Result<()> {
     build(rapport)
         .and_then(|mut workbook| workbook.save(path))
-        .map_err(|e| Error::Invalid(format!("cannot write the workbook {}: {e}", path.display())))
+        .with_context(|| format!("cannot write the workbook {}", path.display()))
 }
 
 fn build(rapport: &Rapport) -> Result<Workbook, XlsxError> {

@@ -11,7 +11,7 @@
 //! the lake is left as after any run, then `serve` exits.
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::lake::Lake;
 use crate::lake::store::try_lock_file;
 use crate::schedule::definition;
@@ -30,7 +30,7 @@ pub fn serve(config: &Config) -> Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()
-        .map_err(|e| Error::Invalid(format!("cannot start the scheduler's runtime: {e}")))?;
+        .context("cannot start the scheduler's runtime")?;
     runtime.block_on(serve_until_stopped(config))
 }
 
@@ -57,7 +57,7 @@ async fn serve_until_stopped(config: &Config) -> Result<()> {
     trigger.start().await.map_err(cron_error)?;
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| Error::Invalid(format!("cannot listen for SIGTERM: {e}")))?;
+        .context("cannot listen for SIGTERM")?;
     let mut job: Option<oneshot::Receiver<Outcome>> = None;
     let mut stopping = false;
     loop {
