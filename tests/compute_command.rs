@@ -46,7 +46,7 @@ fn inode(path: &Path) -> u64 {
 fn compute_all_keeps_every_ended_period_in_its_own_partition_and_records_the_run() {
     let deployment = computed();
     let kept = kept_tables();
-    assert_eq!(kept.len(), 8, "{kept:?}");
+    assert_eq!(kept.len(), 9, "{kept:?}");
     for (table, _) in kept.iter().filter(|(_, key)| key == "periode") {
         for periode in ["2019-Q2", "2019-Q3", "2019-H1"] {
             assert!(partition(&deployment, table, &format!("periode={periode}")).exists(), "{table} {periode}");

@@ -143,15 +143,88 @@ fn packs_hide_shares_over_fewer_than_5_and_compare_only_over_5_providers() {
     assert_eq!(pakket::over(Some(Decimal::from(80)), Some(4), Soort::Procent).tekst, "te weinig waarnemingen");
     assert_eq!(pakket::over(Some(Decimal::from(80)), Some(5), Soort::Procent).tekst, "80,0%");
     assert_eq!(pakket::exact(Some(Decimal::from(3)), Soort::Aantal).tekst, "3");
-    let four: Vec<Decimal> = [1, 2, 3, 4].map(Decimal::from).to_vec();
-    assert_eq!(pakket::vergelijking(&four, Soort::Aantal), None);
-    let five = [10, 40, 20, 50, 30].map(Decimal::from);
-    let k = pakket::vergelijking(&five, Soort::Aantal).expect("5 providers");
-    assert_eq!((k.p25.tekst.as_str(), k.mediaan.tekst.as_str(), k.p75.tekst.as_str()), ("20", "30", "40"));
-    // Between ranks, linear (as percentile_cont): 1, 2, 3, 4, 5, 6 has its median at 3,5.
-    let six = [1, 2, 3, 4, 5, 6].map(Decimal::from);
-    let k = pakket::vergelijking(&six, Soort::Dagen).expect("6 providers");
-    assert_eq!((k.p25.tekst.as_str(), k.mediaan.tekst.as_str()), ("2,3", "3,5"));
+    // The peers' quartiles are SQL (kpi_aanbieder_vergelijking); the pack shows them only over 5 providers.
+    assert_eq!(pakket::vergelijking(4, [Some(Decimal::ONE); 3], Soort::Aantal), None);
+    let shown = pakket::vergelijking(5, [1, 2, 3].map(|n| Some(Decimal::from(n))), Soort::Aantal).expect("5");
+    assert_eq!((shown.p25.tekst.as_str(), shown.mediaan.tekst.as_str(), shown.aanbieders), ("1", "2", 5));
+}
+
+/// One provider's row of a hand-made kpi_aanbieder: (periode, clienten,
+/// mediane_duur_dagen, tevredenheid_pct, respondenten).
+type ProviderRow<'a> = (&'a str, Option<i64>, Option<&'a str>, Option<&'a str>, i64);
+
+/// kpi_aanbieder_vergelijking over a hand-made kpi_aanbieder.
+fn peers(rows: &[ProviderRow]) -> Vec<(String, String, String)> {
+    use wmo_monitor::engine::{QuerySource, session};
+    let files = QuerySource::Embedded.load().expect("queries");
+    let view = files.iter().find(|f| f.name == "kpi_aanbieder_vergelijking").expect("the view");
+    let columns: std::collections::BTreeSet<String> = view
+        .sql
+        .split("cast(")
+        .skip(1)
+        .filter_map(|part| part.split_once(" as decimal(38, 18))").map(|(c, _)| c.trim().to_string()))
+        .collect();
+    let values: Vec<String> = rows
+        .iter()
+        .map(|(periode, clienten, duur, tevreden, respondenten)| {
+            let number = |v: Option<String>| v.unwrap_or_else(|| "null".into());
+            let mut cells = vec![format!("'{periode}' as periode"), format!("{respondenten} as respondenten")];
+            for column in &columns {
+                let value = match column.as_str() {
+                    "clienten" => number(clienten.map(|c| c.to_string())),
+                    "mediane_duur_dagen" => number(duur.map(|d| format!("cast('{d}' as decimal(12, 1))"))),
+                    "tevredenheid_pct" => number(tevreden.map(|t| format!("cast('{t}' as decimal(38, 14))"))),
+                    "respondenten" => continue,
+                    _ => "cast(null as decimal(38, 14))".into(),
+                };
+                cells.push(format!("{value} as {column}"));
+            }
+            format!("select {}", cells.join(", "))
+        })
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let ctx = session::context(&Default::default()).expect("session");
+        ctx.sql(&format!("create view kpi_aanbieder as {}", values.join(" union all "))).await.expect("fixture");
+        ctx.sql(&format!("create view kpi_aanbieder_vergelijking as {}", view.sql)).await.expect("the view plans");
+        let rows = wmo_monitor::engine::rows::query(
+            &ctx,
+            "select kolom, aanbieders, p25, mediaan, p75 from kpi_aanbieder_vergelijking \
+             where kolom in ('clienten', 'mediane_duur_dagen', 'tevredenheid_pct') order by kolom",
+            "peers",
+        )
+        .await
+        .expect("peers");
+        rows.iter()
+            .map(|r| {
+                let n = |c: &str| r.get(c).number().map(|d| d.normalize().to_string()).unwrap_or_default();
+                (r.text("kolom"), r.text("aanbieders"), format!("{} {} {}", n("p25"), n("mediaan"), n("p75")))
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn the_peers_median_and_quartiles_interpolate_between_ranks_and_skip_shares_over_fewer_than_5() {
+    let q = "2019-Q3";
+    let five = peers(&[
+        (q, Some(10), Some("1"), Some("50"), 10),
+        (q, Some(40), Some("2"), Some("60"), 10),
+        (q, Some(20), Some("3"), Some("70"), 10),
+        (q, Some(50), Some("4"), Some("80"), 4),
+        (q, Some(30), None, Some("90"), 10),
+    ]);
+    // Hand-worked: clienten 10 20 30 40 50 -> 20, 30, 40. Duur 1 2 3 4 (one without):
+    // positions 0.75, 1.5, 2.25 -> 1.75, 2.5, 3.25. Tevredenheid: the provider with 4
+    // respondents does not count: 50 60 70 90 -> 57.5, 65, 75.
+    assert_eq!(
+        five,
+        [
+            ("clienten".to_string(), "5".to_string(), "20 30 40".to_string()),
+            ("mediane_duur_dagen".into(), "4".into(), "1.75 2.5 3.25".into()),
+            ("tevredenheid_pct".into(), "4".into(), "57.5 65 75".into()),
+        ]
+    );
 }
 
 #[test]
@@ -382,6 +455,42 @@ fn templates_from_a_folder_change_a_report_without_a_rebuild() {
     assert!(error.contains("monitor.html") && error.contains("line 2"), "{error}");
     // The published period is still the previous, whole one.
     assert!(out(&deployment, "2019-Q3").join("monitor-sociaal-domein-2019-Q3.html").exists());
+}
+
+#[test]
+fn a_report_table_is_reworded_and_its_columns_changed_from_the_reports_folder_and_checked_first() {
+    let deployment = fixture_published();
+    let reports = deployment.config.paths.out.parent().expect("root").join("rapporten");
+    std::fs::create_dir_all(&reports).expect("reports");
+    for (name, text) in wmo_monitor::publish::source::EMBEDDED {
+        std::fs::write(reports.join(name), text).expect("copy");
+    }
+    let tabellen = std::fs::read_to_string(reports.join("tabellen.toml")).expect("tabellen.toml");
+    let reworded = tabellen
+        .replace(r#"titel = "Stadsdelen""#, r#"titel = "Wijken van de stad""#)
+        .replace("    { naam = \"Inwoners\", kolom = \"inwoners\", soort = \"aantal\" },\n", "");
+    assert_ne!(reworded, tabellen);
+    std::fs::write(reports.join("tabellen.toml"), &reworded).expect("edit");
+    let mut config = deployment.config.clone();
+    config.paths.reports = Some(reports.clone());
+    publish::publish(&config, &fixed("2019-Q3")).expect("publish");
+    let monitor = std::fs::read_to_string(out(&deployment, "2019-Q3").join("monitor-sociaal-domein-2019-Q3.html"))
+        .expect("monitor");
+    let section = &monitor[monitor.find(r#"<section id="stadsdelen">"#).expect("the table")..];
+    let section = &section[..section.find("</section>").expect("its end")];
+    assert!(section.contains("<h2>Wijken van de stad</h2>"), "{section}");
+    assert!(!section.contains(">Inwoners</th>") && section.contains(">Cliënten</th>"), "{section}");
+
+    // A column the kpi table does not have stops publish before anything is written, with the file and the name.
+    std::fs::write(reports.join("tabellen.toml"), reworded.replace(r#"kolom = "bedrag""#, r#"kolom = "bedragg""#))
+        .expect("misspell");
+    let error = publish::publish(&config, &fixed("2019-Q3")).expect_err("a misspelt column").to_string();
+    assert!(
+        error.contains("tabellen.toml in")
+            && error.contains("table opvolging of [[pakket]]: bron kpi_opvolging has no column bedragg"),
+        "{error}"
+    );
+    assert!(out(&deployment, "2019-Q3").join("monitor-sociaal-domein-2019-Q3.html").exists(), "the period stays whole");
 }
 
 #[test]

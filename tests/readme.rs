@@ -1,17 +1,64 @@
 //! The README documents what the code does.
 
 const README: &str = include_str!("../README.md");
+const TABLES: &str = include_str!("../docs/tables.md");
 
 #[test]
-fn readme_shows_the_catalogue_as_the_tables_command_prints_it() {
-    let begin = README.find("<!-- tables:begin -->\n").expect("begin marker") + "<!-- tables:begin -->\n".len();
-    let end = README.find("<!-- tables:end -->").expect("end marker");
+fn docs_tables_shows_the_catalogue_as_the_tables_command_prints_it() {
+    let begin = TABLES.find("<!-- tables:begin -->\n").expect("begin marker") + "<!-- tables:begin -->\n".len();
+    let end = TABLES.find("<!-- tables:end -->").expect("end marker");
     let config = wmo_monitor::Config::load(None).expect("defaults");
     assert_eq!(
-        &README[begin..end],
+        &TABLES[begin..end],
         wmo_monitor::engine::describe::markdown(&config).expect("catalogue"),
-        "run `wmo-monitor tables` and paste it into the README"
+        "run `wmo-monitor tables` and paste it into docs/tables.md"
     );
+}
+
+/// Every file of the repository is named in its folder's row of the README's Layout table.
+#[test]
+fn readme_layout_names_every_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let layout = &README[README.find("## Layout").expect("a Layout section")..];
+    let layout = &layout[..layout.find("\n### ").expect("the end of the table")];
+    let row = |folder: &str| -> &str {
+        let start = layout.find(&format!("| `{folder}` |")).unwrap_or_else(|| panic!("no row for {folder}"));
+        layout[start..].lines().next().unwrap_or_default()
+    };
+    let mut missing = Vec::new();
+    for folder in [
+        "pipeline/",
+        "pipeline/ingest/",
+        "pipeline/lake/",
+        "pipeline/engine/",
+        "pipeline/analyst/",
+        "pipeline/compute/",
+        "pipeline/publish/",
+        "pipeline/deliver/",
+        "pipeline/schedule/",
+        "pipeline/demo/",
+        "queries/staging/",
+        "queries/marts/",
+        "reports/",
+        "schedules/",
+        "docs/",
+        "tests/",
+        "benches/",
+        "scripts/",
+    ] {
+        let line = row(folder);
+        for entry in std::fs::read_dir(root.join(folder)).expect("the folder") {
+            let entry = entry.expect("an entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || entry.path().is_dir() {
+                continue;
+            }
+            if !line.contains(&format!("`{name}`")) {
+                missing.push(format!("{folder}{name}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "the README's Layout table does not name: {missing:?}");
 }
 
 #[test]

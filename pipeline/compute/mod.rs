@@ -88,7 +88,9 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
     let run_id = store::next_run_id(&lake)?;
     let staged = store::StagedRun::new(&lake, run_id)?;
 
-    let files = crate::engine::QuerySource::of(config).load()?;
+    // The staging views and what the kept kpi tables read: a kpi view is
+    // computed when it is read, so compute need not even plan it.
+    let files = queries::needed_for_kept(crate::engine::QuerySource::of(config).load()?)?;
     let (peildatum, perioden, rows) = runtime.block_on(async {
         let ctx = session::context(&crate::engine::Limits::of(config))?;
         catalog::register_lake(&ctx, &lake).await?;

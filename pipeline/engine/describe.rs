@@ -12,15 +12,15 @@ use datafusion::prelude::SessionContext;
 
 pub struct Entry {
     pub name: String,
-    /// `lake table`, `staging view` or `kpi table`.
+    /// `lake table`, `staging view`, `kpi table` or `kpi view`.
     pub kind: &'static str,
     pub description: String,
     /// (name, type, description)
     pub columns: Vec<(String, String, String)>,
 }
 
-/// Every table and view: the lake's tables, the compute runs' record, the
-/// staging views and the kpi tables, in that order.
+/// Every table and view: the lake's tables, the run records, the staging
+/// views, the kpi tables and the kpi views, in that order.
 pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     let files = crate::engine::QuerySource::of(config).load()?;
     // An empty session is enough: views are planned, not run.
@@ -38,10 +38,11 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     // A column a view passes on keeps the description the view it comes from gave it.
     let staging_docs: Vec<(String, String)> =
         files.iter().filter(|f| f.layer == Layer::Staging).flat_map(QueryFile::column_docs).collect();
-    for layer in [Layer::Staging, Layer::Marts] {
-        for file in files.iter().filter(|f| f.layer == layer) {
-            entries.push(view_entry(&ctx, file, &staging_docs).await?);
-        }
+    let staging = files.iter().filter(|f| f.layer == Layer::Staging);
+    let kept = files.iter().filter(|f| f.layer == Layer::Marts && f.partition().is_some());
+    let views = files.iter().filter(|f| f.layer == Layer::Marts && f.partition().is_none());
+    for file in staging.chain(kept).chain(views) {
+        entries.push(view_entry(&ctx, file, &staging_docs).await?);
     }
     Ok(entries)
 }
@@ -57,6 +58,7 @@ pub fn markdown(config: &Config) -> Result<String> {
             previous_kind = entry.kind;
             out.push_str(match entry.kind {
                 "staging view" => "### Staging views (queries/staging)\n\n",
+                "kpi view" => "### Kpi views (queries/marts, computed from the kpi tables when read)\n\n",
                 _ => "### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n",
             });
         }
@@ -90,7 +92,11 @@ async fn view_entry(ctx: &SessionContext, file: &QueryFile, staging_docs: &[(Str
     let docs = file.column_docs();
     Ok(Entry {
         name: file.name.clone(),
-        kind: if file.layer == Layer::Staging { "staging view" } else { "kpi table" },
+        kind: match (file.layer, file.partition()) {
+            (Layer::Staging, _) => "staging view",
+            (Layer::Marts, Some(_)) => "kpi table",
+            (Layer::Marts, None) => "kpi view",
+        },
         description: file.description(),
         columns: frame
             .schema()

@@ -41,9 +41,17 @@ pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) ->
         QuerySource::of(config).load()?.into_iter().partition(|f| f.layer == Layer::Staging);
     queries::register(&ctx, &staging).await?;
     catalog::register_materialised_tables(&ctx, &lake, &marts).await?;
-    // A mart compute does not keep is a view, computed when it is read (it
-    // may read the kept ones).
+    // A mart compute does not keep is a view, computed when it is read; one
+    // over kept tables that were not computed yet is left out until they are.
     let views: Vec<_> = marts.into_iter().filter(|f| f.partition().is_none()).collect();
-    queries::register(&ctx, &views).await?;
+    for view in queries::in_order(&views)? {
+        let mut readable = true;
+        for name in view.references()? {
+            readable &= ctx.table_exist(name.as_str()).unwrap_or(false);
+        }
+        if readable {
+            queries::register(&ctx, std::slice::from_ref(view)).await?;
+        }
+    }
     Ok(ctx)
 }

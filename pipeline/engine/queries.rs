@@ -191,11 +191,23 @@ impl QueryFile {
         Ok(())
     }
 
-    /// The names of the tables and views the SQL reads (lower case).
+    /// The names of the tables and views the SQL reads (lower case), without
+    /// the names of its own common table expressions.
     pub fn references(&self) -> Result<BTreeSet<String>> {
-        use datafusion::sql::sqlparser::ast::visit_relations;
+        use datafusion::sql::sqlparser::ast::{Query, Visit, Visitor, visit_relations};
         use datafusion::sql::sqlparser::dialect::GenericDialect;
         use datafusion::sql::sqlparser::parser::Parser;
+        use std::ops::ControlFlow;
+        struct CommonTables(BTreeSet<String>);
+        impl Visitor for CommonTables {
+            type Break = ();
+            fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+                if let Some(with) = &query.with {
+                    self.0.extend(with.cte_tables.iter().map(|cte| cte.alias.name.value.to_lowercase()));
+                }
+                ControlFlow::Continue(())
+            }
+        }
         let statements = Parser::parse_sql(&GenericDialect {}, &self.sql).map_err(|e| {
             Error::Sql(format!("the query in {} does not parse: {}", self.origin, first_line(&e.to_string())))
         })?;
@@ -204,9 +216,11 @@ impl QueryFile {
             if let Some(last) = relation.0.last().and_then(|part| part.as_ident()) {
                 names.insert(last.value.to_lowercase());
             }
-            std::ops::ControlFlow::<()>::Continue(())
+            ControlFlow::<()>::Continue(())
         });
-        Ok(names)
+        let mut common = CommonTables(BTreeSet::new());
+        let _ = statements.visit(&mut common);
+        Ok(names.difference(&common.0).cloned().collect())
     }
 }
 
@@ -274,6 +288,25 @@ pub fn in_order(files: &[QueryFile]) -> Result<Vec<&QueryFile>> {
         }
     }
     Ok(order)
+}
+
+/// The files compute needs: every staging view, every kept mart, and the
+/// marts a kept one reads (directly or through others).
+pub fn needed_for_kept(files: Vec<QueryFile>) -> Result<Vec<QueryFile>> {
+    let mut needed: BTreeSet<String> =
+        files.iter().filter(|f| f.layer == Layer::Staging || f.partition().is_some()).map(|f| f.name.clone()).collect();
+    loop {
+        let mut more = BTreeSet::new();
+        for file in files.iter().filter(|f| needed.contains(&f.name)) {
+            more.extend(file.references()?.into_iter().filter(|r| !needed.contains(r)));
+        }
+        more.retain(|name| files.iter().any(|f| f.name == *name));
+        if more.is_empty() {
+            break;
+        }
+        needed.extend(more);
+    }
+    Ok(files.into_iter().filter(|f| needed.contains(&f.name)).collect())
 }
 
 /// Creates the views, each after the views it reads.

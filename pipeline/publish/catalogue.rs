@@ -70,6 +70,38 @@ impl Catalogue {
     }
 }
 
+impl Catalogue {
+    /// Every column a figure names must exist: a misspelt one would show as a blank.
+    pub async fn check(&self, ctx: &datafusion::prelude::SessionContext) -> Result<()> {
+        let columns = |table: &'static str| async move {
+            let frame = ctx.table(table).await.map_err(|e| Error::from(e).within(format!("cannot read {table}")))?;
+            Ok::<Vec<String>, Error>(frame.schema().fields().iter().map(|f| f.name().clone()).collect())
+        };
+        let aanbieder = columns("kpi_aanbieder").await?;
+        let wmo = columns("kpi_wmo").await?;
+        let pack = self
+            .pakket
+            .iter()
+            .flat_map(|f| [Some(&f.kolom), f.basis.as_ref()])
+            .map(|c| ("pakket", "kpi_aanbieder", c, &aanbieder));
+        let monitor = self
+            .monitor
+            .iter()
+            .flat_map(|f| [Some(&f.kolom), f.teller.as_ref(), f.noemer.as_ref()])
+            .map(|c| ("monitor", "kpi_wmo", c, &wmo));
+        for (report, table, column, known) in pack.chain(monitor) {
+            if let Some(column) = column
+                && !known.contains(column)
+            {
+                return Err(Error::Invalid(format!(
+                    "indicatoren.toml: a [[{report}]] figure names {column}, and {table} has no such column"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl MonitorFigure {
     /// The council's rules must be able to protect the figure: a share needs
     /// its counts unless it is a share of money.

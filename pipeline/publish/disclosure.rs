@@ -1,6 +1,8 @@
-//! Disclosure control, exactly as `indicators.md` ("Publishing rules") says,
-//! and the only place it is done: every figure that leaves in a report passes
-//! through one of these functions, which also format it the Dutch way.
+//! Disclosure control, exactly as `docs/indicators.md` ("Publishing rules")
+//! says, and the only place it is done: every figure that leaves in a report
+//! passes through [`figuur`], which picks the rule from what the reports'
+//! declarations say about the figure's column ([`Kenmerken`]), and the rule
+//! formats it the Dutch way.
 //!
 //! - The council's monitor (`raad`): counts are rounded to a multiple of 5, a
 //!   true count of 0-7 is shown as `.`; shares and rates are computed from the
@@ -12,6 +14,7 @@
 //!   median and quartiles over at least 5 providers, never by name.
 
 use crate::dutch;
+use crate::engine::rows::Row;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -107,6 +110,59 @@ pub fn format(getal: Decimal, soort: Soort) -> String {
     }
 }
 
+/// Whose rules a report follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regels {
+    /// The council's monitor: `raad`.
+    Raad,
+    /// A provider's pack: `pakket`.
+    Pakket,
+}
+
+/// What the reports' declarations (`indicatoren.toml`, `tabellen.toml`) say
+/// about a figure's column: enough for the rules to protect it.
+#[derive(Debug, Clone, Copy)]
+pub struct Kenmerken<'a> {
+    pub kolom: &'a str,
+    pub soort: Soort,
+    /// A share or rate of counts: the count it is of, when not `kolom` itself.
+    pub teller: Option<&'a str>,
+    /// A share or rate of counts: the count it is over.
+    pub noemer: Option<&'a str>,
+    /// A share or mean over respondents or evaluations (or, for the council,
+    /// a mean over this count).
+    pub basis: Option<&'a str>,
+    /// A share of money, not of people.
+    pub geld: bool,
+}
+
+/// A figure of `row` as the report's rules let it be shown: the one door
+/// every figure of every report passes.
+pub fn figuur(regels: Regels, kenmerken: &Kenmerken, row: Option<&Row>) -> Waarde {
+    let soort = kenmerken.soort;
+    let Some(row) = row else { return Waarde::leeg(soort) };
+    let cell = row.get(kenmerken.kolom);
+    let count = |column: Option<&str>| column.and_then(|c| row.get(c).count());
+    match (regels, soort) {
+        (Regels::Raad, Soort::Euro | Soort::EuroCent) => raad::bedrag(cell.number(), soort),
+        (Regels::Raad, Soort::Procent | Soort::PerDuizend) if kenmerken.geld => raad::bedrag(cell.number(), soort),
+        (Regels::Raad, Soort::Procent | Soort::PerDuizend) => {
+            let teller = match kenmerken.teller {
+                Some(teller) => row.get(teller).count(),
+                None => cell.count(),
+            };
+            raad::aandeel(teller, count(kenmerken.noemer), soort)
+        }
+        (Regels::Raad, _) if kenmerken.basis.is_some() => {
+            raad::gemiddelde(cell.number(), count(kenmerken.basis), soort)
+        }
+        // Anything else is treated as a count: rounded, or secret.
+        (Regels::Raad, _) => raad::aantal(cell.count()),
+        (Regels::Pakket, _) if kenmerken.basis.is_some() => pakket::over(cell.number(), count(kenmerken.basis), soort),
+        (Regels::Pakket, _) => pakket::exact(cell.number(), soort),
+    }
+}
+
 /// The council's rules.
 pub mod raad {
     use super::*;
@@ -181,26 +237,11 @@ pub mod pakket {
         pub aanbieders: usize,
     }
 
-    /// Median and quartiles (linear between ranks, as `percentile_cont`) of
-    /// the providers' values, or nothing under 5 providers.
-    pub fn vergelijking(waarden: &[Decimal], soort: Soort) -> Option<Kwartielen> {
-        if waarden.len() < MIN_AANBIEDERS {
-            return None;
-        }
-        let mut sorted = waarden.to_vec();
-        sorted.sort();
-        let at = |fraction: Decimal| {
-            let position = fraction * Decimal::from(sorted.len() - 1);
-            let below = usize::try_from(position.trunc()).unwrap_or(0).min(sorted.len() - 1);
-            let above = (below + 1).min(sorted.len() - 1);
-            let value = sorted[below] + (sorted[above] - sorted[below]) * position.fract();
-            Waarde::getoond(value, soort)
-        };
-        Some(Kwartielen {
-            p25: at(Decimal::new(25, 2)),
-            mediaan: at(Decimal::new(5, 1)),
-            p75: at(Decimal::new(75, 2)),
-            aanbieders: sorted.len(),
-        })
+    /// The peers' median and quartiles as `kpi_aanbieder_vergelijking` has
+    /// them, or nothing under 5 providers with a value.
+    pub fn vergelijking(aanbieders: i64, kwartielen: [Option<Decimal>; 3], soort: Soort) -> Option<Kwartielen> {
+        let aanbieders = usize::try_from(aanbieders).ok().filter(|n| *n >= MIN_AANBIEDERS)?;
+        let [p25, mediaan, p75] = kwartielen.map(|k| k.map(|v| Waarde::getoond(v, soort)));
+        Some(Kwartielen { p25: p25?, mediaan: mediaan?, p75: p75?, aanbieders })
     }
 }

@@ -18,6 +18,7 @@ mod render;
 mod shells;
 pub mod source;
 pub mod summary;
+pub mod tabellen;
 mod workbook;
 
 pub use source::ReportSource;
@@ -90,6 +91,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let started = Instant::now();
     let source = ReportSource::of(config);
     let catalogue = Catalogue::load(&source)?;
+    let tabellen = tabellen::Tabellen::load(&source)?;
     let renderer = render::Renderer::new(&source)?;
     let runtime = session::runtime()?;
     let limits = crate::engine::Limits::of(config);
@@ -113,10 +115,9 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
                 "the lake has no figures for {periode}: run `wmo-monitor compute --periode {periode}` first"
             )));
         };
-        // The lines to follow up must be those the figures were computed with.
-        let peildatum = row.get("peildatum").date();
-        let ctx = crate::engine::open(config, peildatum, &limits).await?;
-        let gegevens = data::load(&ctx, periode).await?;
+        tabellen.check(&ctx).await?;
+        catalogue.check(&ctx).await?;
+        let gegevens = data::load(&ctx, periode, &tabellen).await?;
         Ok::<_, Error>((periode, gegevens, row.text("peildatum")))
     })?;
 
@@ -167,7 +168,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
 
     let bar = crate::progress::counter(providers.len() as u64 + 1, "publish", options.show_progress);
     let mut entries = Vec::new();
-    let monitor = monitor::build(&gegevens, &catalogue.monitor, &basis);
+    let monitor = monitor::build(&gegevens, &catalogue.monitor, &tabellen, &basis);
     let name = format!("monitor-sociaal-domein-{periode}");
     write_report(&renderer, &source, &monitor, "monitor.html", &staging, &name)?;
     let mut samenvatting = summary::Samenvatting {
@@ -186,7 +187,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     });
     bar.inc(1);
 
-    let context = pack::Context::new(&gegevens, &catalogue.pakket, &basis.periode, &basis.perioden, &basis);
+    let context = pack::Context::new(&gegevens, &catalogue.pakket, &tabellen, &basis.periode, &basis.perioden, &basis);
     for (agb, naam) in &providers {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");

@@ -107,31 +107,3 @@ impl Rapport {
         self.hoofdstukken.iter().flat_map(|h| h.figuren.iter())
     }
 }
-
-/// Dutch words for the codes the kpi tables use.
-pub fn eindcategorie(code: &str) -> String {
-    match code {
-        "volgens_plan" => "volgens plan".into(),
-        "voortijdig_in_overleg" => "voortijdig, in overleg".into(),
-        "uitval" => "uitval (voortijdig afgebroken)".into(),
-        "overstap" => "overstap naar andere aanbieder".into(),
-        "ander_domein" => "naar ander domein (Wlz, Zvw, Jeugd)".into(),
-        "overlijden" => "overlijden".into(),
-        "verhuizing" => "verhuizing".into(),
-        "tijdelijk" => "tijdelijke stop".into(),
-        "gemeente" => "besluit van de gemeente".into(),
-        "verlopen" => "toewijzing verlopen".into(),
-        "overig" => "overige reden (een code buiten de lijst)".into(),
-        other => other.replace('_', " "),
-    }
-}
-
-pub fn onrechtmatig_reden(code: &str) -> String {
-    match code {
-        "geen_toewijzing" => "geen toewijzing met dit nummer".into(),
-        "andere_client_of_aanbieder" => "toewijzing van een andere cliënt of aanbieder".into(),
-        "ander_product" => "ander product dan toegewezen".into(),
-        "buiten_periode" => "buiten de periode van de toewijzing".into(),
-        other => other.replace('_', " "),
-    }
-}

@@ -7,47 +7,45 @@
 use super::catalogue::{PackFigure, Richting};
 use super::charts;
 use super::data::Gegevens;
-use super::disclosure::{Soort, Waarde, pakket};
-use super::model::{self, Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
-use super::shells::{self, INTENSITEITEN, MATRIX_ROWS, matrix_shell};
+use super::disclosure::{self, Kenmerken, Regels, Soort, Waarde, pakket};
+use super::model::{Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
+use super::shells;
+use super::tabellen::{TabelDefinitie, Tabellen};
 use crate::engine::rows::Row;
 use std::collections::HashMap;
 
 pub struct Context<'a> {
-    pub gegevens: &'a Gegevens,
     pub figuren: &'a [PackFigure],
+    pub tabellen: &'a Tabellen,
     pub periode: &'a str,
     pub perioden: &'a [String],
     /// Shell of the report: municipality, period, dates.
     pub basis: &'a Rapport,
     trend: Grouped<'a>,
-    peers: Vec<&'a Row>,
-    arrangementen: Grouped<'a>,
-    uitstroomredenen: Grouped<'a>,
-    ervaring: Grouped<'a>,
-    opvolging: Grouped<'a>,
+    /// The peers per figure (kpi_aanbieder_vergelijking), by column.
+    peers: HashMap<String, &'a Row>,
+    /// The rows of each table of tabellen.toml, per provider.
+    tabel_rijen: Vec<Grouped<'a>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(
         gegevens: &'a Gegevens,
         figuren: &'a [PackFigure],
+        tabellen: &'a Tabellen,
         periode: &'a str,
         perioden: &'a [String],
         basis: &'a Rapport,
     ) -> Context<'a> {
         Context {
-            gegevens,
             figuren,
+            tabellen,
             periode,
             perioden,
             basis,
             trend: Grouped::new(&gegevens.aanbieders),
-            peers: gegevens.aanbieders.iter().filter(|r| r.text("periode") == periode).collect(),
-            arrangementen: Grouped::new(&gegevens.aanbieder_arrangementen),
-            uitstroomredenen: Grouped::new(&gegevens.uitstroomredenen),
-            ervaring: Grouped::new(&gegevens.ervaring),
-            opvolging: Grouped::new(&gegevens.opvolging),
+            peers: gegevens.vergelijking.iter().map(|r| (r.text("kolom"), r)).collect(),
+            tabel_rijen: gegevens.pakket_tabellen.iter().map(|rows| Grouped::new(rows)).collect(),
         }
     }
 }
@@ -72,18 +70,20 @@ impl<'a> Grouped<'a> {
 
 /// A figure of a kpi_aanbieder row, with the pack's rule applied.
 fn waarde(figuur: &PackFigure, row: Option<&Row>) -> Waarde {
-    let Some(row) = row else { return Waarde::leeg(figuur.soort) };
-    let getal = row.get(&figuur.kolom).number();
-    match &figuur.basis {
-        Some(basis) => pakket::over(getal, row.get(basis).count(), figuur.soort),
-        None => pakket::exact(getal, figuur.soort),
-    }
+    let kenmerken = Kenmerken {
+        kolom: &figuur.kolom,
+        soort: figuur.soort,
+        teller: None,
+        noemer: None,
+        basis: figuur.basis.as_deref(),
+        geld: false,
+    };
+    disclosure::figuur(Regels::Pakket, &kenmerken, row)
 }
 
 pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
     let own: HashMap<String, &Row> = context.trend.of(agb).iter().map(|r| (r.text("periode"), *r)).collect();
     let current = own.get(context.periode).copied();
-    let peers = &context.peers;
 
     let figuren: Vec<Figuur> = context
         .figuren
@@ -92,8 +92,13 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
             let value = waarde(f, current);
             let trend: Vec<Waarde> = context.perioden.iter().map(|p| waarde(f, own.get(p).copied())).collect();
             let vergelijking = if f.vergelijk {
-                let values: Vec<_> = peers.iter().filter_map(|r| waarde(f, Some(r)).getal).collect();
-                pakket::vergelijking(&values, f.soort)
+                context.peers.get(&f.kolom).and_then(|peers| {
+                    pakket::vergelijking(
+                        peers.get("aanbieders").count().unwrap_or(0),
+                        [peers.get("p25").number(), peers.get("mediaan").number(), peers.get("p75").number()],
+                        f.soort,
+                    )
+                })
             } else {
                 None
             };
@@ -116,11 +121,17 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         .collect();
 
     let punten = points(context.figuren, &figuren, current);
-    let mut tabellen = vec![shells::trend_table(&figuren, context.perioden), peer_table(&figuren)];
-    tabellen.extend(arrangement_tables(context, agb));
-    tabellen.push(end_reasons(context, agb));
-    tabellen.push(statements(context, agb));
-    tabellen.push(follow_up(context, agb));
+    let tabellen = context
+        .tabellen
+        .pakket
+        .iter()
+        .zip(&context.tabel_rijen)
+        .map(|(definitie, rijen)| match definitie.id.as_str() {
+            "trend" => shells::trend_table(definitie.shell(), &figuren, context.perioden),
+            "vergelijking" => peer_table(definitie, &figuren),
+            _ => definitie.fill(rijen.of(agb), Regels::Pakket, context.tabellen),
+        })
+        .collect();
 
     Rapport {
         soort: "pakket",
@@ -190,22 +201,17 @@ fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -
     punten
 }
 
-fn peer_table(figuren: &[Figuur]) -> Tabel {
-    let mut tabel = Tabel::new(
-        "vergelijking",
-        "Vergelijking",
-        "Uw waarde naast die van alle aanbieders: de middelste waarde (mediaan) en de grenzen waartussen de middelste helft van de aanbieders ligt (25% en 75%). Andere aanbieders worden nooit genoemd; onder 5 aanbieders met een waarde vergelijken we niet.",
-        // The figure columns are right-aligned; each cell carries its own soort.
-        vec![
-            Kolom::new("Indicator", Soort::Tekst),
-            Kolom::new("Uw waarde", Soort::Aantal),
-            Kolom::new("25%", Soort::Aantal),
-            Kolom::new("Mediaan", Soort::Aantal),
-            Kolom::new("75%", Soort::Aantal),
-            Kolom::new("Aanbieders", Soort::Aantal),
-        ],
-    );
-    tabel.leeg = "Minder dan 5 aanbieders hebben hier een waarde: er is niets te vergelijken.".into();
+fn peer_table(definitie: &TabelDefinitie, figuren: &[Figuur]) -> Tabel {
+    let mut tabel = definitie.shell();
+    // The figure columns are right-aligned; each cell carries its own soort.
+    tabel.kolommen = vec![
+        Kolom::new("Indicator", Soort::Tekst),
+        Kolom::new("Uw waarde", Soort::Aantal),
+        Kolom::new("25%", Soort::Aantal),
+        Kolom::new("Mediaan", Soort::Aantal),
+        Kolom::new("75%", Soort::Aantal),
+        Kolom::new("Aanbieders", Soort::Aantal),
+    ];
     for figuur in figuren {
         if let Some(k) = &figuur.vergelijking {
             tabel.rijen.push(vec![
@@ -217,121 +223,6 @@ fn peer_table(figuren: &[Figuur]) -> Tabel {
                 Waarde::getoond(k.aanbieders.into(), Soort::Aantal),
             ]);
         }
-    }
-    tabel
-}
-
-/// The TO matrix (resultaatgebieden and type by intensiteit) and every product
-/// the provider had clients or declarations on.
-fn arrangement_tables(context: &Context, agb: &str) -> Vec<Tabel> {
-    let products: HashMap<String, &Row> =
-        context.gegevens.arrangementen.iter().map(|r| (r.text("productcode"), r)).collect();
-    let own = context.arrangementen.of(agb);
-    let matrix_value = |gebieden: &str, soort: &str, intensiteit: &str| -> i64 {
-        own.iter()
-            .filter(|r| {
-                products.get(&r.text("productcode")).is_some_and(|p| shells::in_cell(p, gebieden, soort, intensiteit))
-            })
-            .filter_map(|r| r.get("clienten").count())
-            .sum()
-    };
-    let mut matrix =
-        matrix_shell("Cliënten per arrangement in het nieuwe model (TO): resultaatgebieden en type tegen intensiteit.");
-    for (gebieden, soort) in MATRIX_ROWS {
-        let mut rij = vec![Waarde::tekst(gebieden), Waarde::tekst(soort)];
-        for intensiteit in INTENSITEITEN {
-            rij.push(pakket::exact(Some(matrix_value(gebieden, soort, intensiteit).into()), Soort::Aantal));
-        }
-        matrix.rijen.push(rij);
-    }
-    let mut producten = shells::products_shell("Elk product waarop u in het kwartaal cliënten had of declareerde.");
-    for row in own {
-        let product = products.get(&row.text("productcode"));
-        producten.rijen.push(vec![
-            Waarde::tekst(row.text("productcode")),
-            Waarde::tekst(product.map(|p| p.text("omschrijving")).unwrap_or_default()),
-            Waarde::tekst(product.map(|p| p.text("model")).unwrap_or_default()),
-            pakket::exact(row.get("clienten").number(), Soort::Aantal),
-            pakket::exact(row.get("gedeclareerd").number(), Soort::Euro),
-        ]);
-    }
-    vec![matrix, producten]
-}
-
-fn end_reasons(context: &Context, agb: &str) -> Tabel {
-    let mut tabel = Tabel::new(
-        "uitstroomredenen",
-        "Uitstroomredenen",
-        "Waarom trajecten bij u in het kwartaal eindigden. 'Verantwoordelijk' zijn de redenen die in uw uitstroom- en uitvalcijfers tellen.",
-        vec![
-            Kolom::new("Reden", Soort::Tekst),
-            Kolom::new("Verantwoordelijk", Soort::Tekst),
-            Kolom::new("Trajecten", Soort::Aantal),
-        ],
-    );
-    tabel.leeg = "Geen trajecten geëindigd in deze periode.".into();
-    let mut bars = Vec::new();
-    for row in context.uitstroomredenen.of(agb) {
-        let label = model::eindcategorie(&row.text("eindcategorie"));
-        let trajecten = pakket::exact(row.get("trajecten").number(), Soort::Aantal);
-        bars.push((label.clone(), trajecten.clone()));
-        tabel.rijen.push(vec![
-            Waarde::tekst(label),
-            Waarde::tekst(if row.text("aanbieder_verantwoordelijk") == "true" { "ja" } else { "nee" }),
-            trajecten,
-        ]);
-    }
-    tabel.grafiek = charts::staven(&bars, "Uitstroomredenen");
-    tabel
-}
-
-fn statements(context: &Context, agb: &str) -> Tabel {
-    let mut tabel = shells::statements_shell(
-        "De stellingen van het cliëntervaringsonderzoek: hoeveel respondenten antwoordden en welk deel het (helemaal) eens was. Onder 5 antwoorden tonen we geen percentage.",
-    );
-    for row in context.ervaring.of(agb) {
-        let antwoorden = row.get("antwoorden").count();
-        tabel.rijen.push(vec![
-            Waarde::tekst(row.text("vraag")),
-            Waarde::tekst(row.text("stelling")),
-            pakket::exact(row.get("antwoorden").number(), Soort::Aantal),
-            pakket::over(row.get("eens_pct").number(), antwoorden, Soort::Procent),
-        ]);
-    }
-    tabel
-}
-
-fn follow_up(context: &Context, agb: &str) -> Tabel {
-    let mut tabel = Tabel::new(
-        "opvolging",
-        "Opvolging declaraties",
-        "Gedeclareerde regels van het kwartaal die niet kloppen met een toewijzing of een eerdere regel overlappen: bespreek ze of crediteer ze.",
-        vec![
-            Kolom::new("Toewijzing", Soort::Tekst),
-            Kolom::new("Referentie", Soort::Tekst),
-            Kolom::new("Product", Soort::Tekst),
-            Kolom::new("Van", Soort::Datum),
-            Kolom::new("Tot en met", Soort::Datum),
-            Kolom::new("Bedrag", Soort::EuroCent),
-            Kolom::new("Reden", Soort::Tekst),
-        ],
-    );
-    tabel.leeg = "Geen declaratieregels om op te volgen: alles klopt met de toewijzingen.".into();
-    for row in context.opvolging.of(agb) {
-        let reden = match row.text("onrechtmatig_reden").as_str() {
-            "" => "dubbel gedeclareerd".to_string(),
-            code if row.text("dubbel") == "true" => format!("{}; dubbel gedeclareerd", model::onrechtmatig_reden(code)),
-            code => model::onrechtmatig_reden(code),
-        };
-        tabel.rijen.push(vec![
-            Waarde::tekst(row.text("toewijzingnummer")),
-            Waarde::tekst(row.text("referentienummer")),
-            Waarde::tekst(row.text("productcode")),
-            Waarde::datum(row.get("product_begin").date()),
-            Waarde::datum(row.get("product_eind").date()),
-            pakket::exact(row.get("bedrag").number(), Soort::EuroCent),
-            Waarde::tekst(reden),
-        ]);
     }
     tabel
 }
