@@ -491,6 +491,27 @@ fn a_report_table_is_reworded_and_its_columns_changed_from_the_reports_folder_an
         "{error}"
     );
     assert!(out(&deployment, "2019-Q3").join("monitor-sociaal-domein-2019-Q3.html").exists(), "the period stays whole");
+
+    // So does a source that is no kpi table, and a figure of indicatoren.toml that names no column.
+    std::fs::write(
+        reports.join("tabellen.toml"),
+        reworded.replacen(r#"bron = "kpi_matrix""#, r#"bron = "kpi_matrixx""#, 1),
+    )
+    .expect("misspell the source");
+    let error = publish::publish(&config, &fixed("2019-Q3")).expect_err("a misspelt source").to_string();
+    assert!(error.contains("table matrix of [[monitor]]: bron kpi_matrixx is no kpi table or view"), "{error}");
+    std::fs::write(reports.join("tabellen.toml"), &reworded).expect("restore");
+    let indicatoren = std::fs::read_to_string(reports.join("indicatoren.toml")).expect("indicatoren.toml");
+    std::fs::write(
+        reports.join("indicatoren.toml"),
+        indicatoren.replacen(r#"kolom = "instroom""#, r#"kolom = "instrom""#, 1),
+    )
+    .expect("misspell a figure");
+    let error = publish::publish(&config, &fixed("2019-Q3")).expect_err("a misspelt figure").to_string();
+    assert!(
+        error.contains("indicatoren.toml") && error.contains("instrom") && error.contains("kpi_aanbieder"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -112,7 +112,9 @@ impl Tabellen {
                 let Some(bron) = &definitie.bron else { continue };
                 let columns = columns_of(ctx, bron)
                     .await
-                    .ok_or_else(|| fail(format!("bron {bron} is no kpi table or view (see `wmo-monitor tables`)")))?;
+                    .ok_or_else(|| fail(format!(
+                        "bron {bron} is no kpi table or view in the lake (`wmo-monitor tables` lists them; a kpi table new in this version appears after `wmo-monitor compute --all`)"
+                    )))?;
                 let has = |name: &str| columns.iter().any(|c| c == name);
                 if !has("periode") && !has("jaar") {
                     return Err(fail(format!("bron {bron} has neither periode nor jaar to take the period's rows by")));
