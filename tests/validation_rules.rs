@@ -406,3 +406,29 @@ fn a_stop_with_an_unlisted_reason_ends_the_care_with_a_warning_and_counts_as_ove
     let result = std::fs::read_to_string(&out).expect("result");
     assert!(result.contains("45,overig"), "the care ends, as overig: {result}");
 }
+
+#[test]
+fn laadlog_says_which_provider_and_month_a_declaration_is_about_even_when_it_is_refused_whole() {
+    let deployment = Deployment::new();
+    // The same declaration with a total that does not add up: refused whole (DECL-04 or the like).
+    let wrong_total = fixture_text("inbox/wmo323.xml")
+        .replacen("<iwmo:TotaalBedrag>18312<", "<iwmo:TotaalBedrag>18313<", 1)
+        .replacen("D2019050001", "D2019050099", 1);
+    deployment.inbox("fout.xml", wrong_total);
+    deployment.inbox("wmo301.xml", fixture("inbox/wmo301.xml"));
+    deployment.inbox("clientervaring.csv", fixture("inbox/clientervaring.csv"));
+    deployment.ingest();
+    let log = deployment.table(Table::Laadlog);
+    let row = |bestand: &str| log.iter().find(|r| value(r, "bestand") == bestand).expect(bestand);
+    let refused = row("inbox/fout.xml");
+    assert_eq!(value(refused, "uitkomst"), "geweigerd");
+    assert_eq!(
+        (value(refused, "aanbieder_agb"), value(refused, "declaratie_maand")),
+        ("75284015".into(), "2019-04-01".into())
+    );
+    let allocation = row("inbox/wmo301.xml");
+    assert_eq!(value(allocation, "aanbieder_agb").len(), 8, "a 301 is to a provider");
+    assert_eq!(value(allocation, "declaratie_maand"), "", "and declares no month");
+    let survey = row("inbox/clientervaring.csv");
+    assert_eq!((value(survey, "aanbieder_agb"), value(survey, "declaratie_maand")), (String::new(), String::new()));
+}

@@ -284,6 +284,7 @@ pub fn load_message(
         Ok(header) => header,
         Err(fault) => return (reject_whole(text, fault, "/Bericht/Header"), None),
     };
+    loaded.herkomst.aanbieder_agb = Some(header.agb.clone());
     (loaded, Some(header))
 }
 

@@ -7,7 +7,7 @@
 use super::checkpoints::{Checkpoints, Unobserved};
 use super::recognise::{self, UNKNOWN};
 use super::rules::{self, Rule};
-use super::source::{Context, Loaded};
+use super::source::{Context, Herkomst, Loaded};
 use super::summary::IngestSummary;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -357,7 +357,8 @@ fn refuse_unread(
     batch.push(Table::Quarantaine, &row, &[])?;
     // No content hash: nothing was read, and an empty hash never marks
     // later content as known.
-    let row = laadlog_row(batch.load_id, &bestand, "", 0, UNKNOWN, [0, 1, 0], Outcome::Rejected, now);
+    let row =
+        laadlog_row(batch.load_id, &bestand, "", 0, UNKNOWN, [0, 1, 0], Outcome::Rejected, now, &Herkomst::default());
     batch.push(Table::Laadlog, &row, &[])?;
     *summary.quarantined.entry(rule.id).or_default() += 1;
     summary.files_rejected += 1;
@@ -407,6 +408,8 @@ fn ingest_file(
                     [0, 0, 0],
                     Outcome::Duplicate,
                     now,
+                    // The row of the file's first load says whom it is about.
+                    &Herkomst::default(),
                 );
                 batch.push(Table::Laadlog, &row, &[])?;
                 let to = archive_path(config, candidate, Outcome::Duplicate, &hash_hex);
@@ -465,7 +468,8 @@ fn ingest_file(
         *summary.warnings.entry(warning.id).or_default() += 1;
     }
     let counts = [loaded.rows.len(), loaded.rejects.len(), loaded.warnings.len()];
-    let row = laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now);
+    let row =
+        laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now, &loaded.herkomst);
     batch.push(Table::Laadlog, &row, &[])?;
 
     match outcome {
@@ -515,6 +519,7 @@ fn laadlog_row(
     [loaded, rejected, warnings]: [usize; 3],
     outcome: Outcome,
     now: chrono::DateTime<Utc>,
+    herkomst: &Herkomst,
 ) -> Vec<Value> {
     vec![
         Value::Int(load_id),
@@ -527,6 +532,8 @@ fn laadlog_row(
         Value::Int(warnings as i64),
         outcome.name().into(),
         Value::Timestamp(now),
+        herkomst.aanbieder_agb.clone().into(),
+        herkomst.declaratie_maand.into(),
     ]
 }
 

@@ -42,6 +42,17 @@ pub struct Loaded {
     pub warnings: Vec<&'static Rule>,
     /// The file as a whole was refused; `rows` is empty.
     pub file_rejected: bool,
+    /// Whom and what the file is about, as far as it could be read (also
+    /// for a file refused whole): what the completeness figures count.
+    pub herkomst: Herkomst,
+}
+
+/// The provider an iWmo message is from or to, and the month a declaration
+/// declares; empty for other files and where the message could not tell.
+#[derive(Debug, Clone, Default)]
+pub struct Herkomst {
+    pub aanbieder_agb: Option<String>,
+    pub declaratie_maand: Option<chrono::NaiveDate>,
 }
 
 impl Loaded {
@@ -51,6 +62,7 @@ impl Loaded {
             rejects: vec![Reject { rule, location, message, raw: raw.to_string() }],
             warnings: Vec::new(),
             file_rejected: true,
+            herkomst: Herkomst::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use super::iwmo::{self, Direction, MessageKind};
 use super::rules;
-use super::source::{Context, Fault, Input, Loaded, Reject, Sniff, Source};
+use super::source::{Context, Fault, Herkomst, Input, Loaded, Reject, Sniff, Source};
 use super::xml::Element;
 use crate::lake::{Table, Value};
 use chrono::{Datelike, NaiveDate};
@@ -58,7 +58,7 @@ impl Source for Wmo323 {
                 read_client(text, header, declaration, client, xpath, context, loaded)
             },
         );
-        let Some(_) = header else { return loaded };
+        let Some(header) = header else { return loaded };
         let declaration = match declaration {
             Some(result) => result,
             None => match find_declaration(text) {
@@ -66,7 +66,11 @@ impl Source for Wmo323 {
                 Err(fault) => Err(fault),
             },
         };
-        match declaration {
+        let herkomst = Herkomst {
+            aanbieder_agb: Some(header.agb.clone()),
+            declaratie_maand: declaration.as_ref().ok().map(|d| d.begin),
+        };
+        let mut loaded = match declaration {
             Err(fault) => iwmo::reject_whole(text, fault, "/Bericht/Declaratie"),
             Ok(declaration) if declaration.total != sum_as_sent => iwmo::reject_whole(
                 text,
@@ -80,7 +84,9 @@ impl Source for Wmo323 {
                 "/Bericht/Declaratie/TotaalIngediendBedrag",
             ),
             Ok(_) => loaded,
-        }
+        };
+        loaded.herkomst = herkomst;
+        loaded
     }
 }
 

@@ -260,6 +260,8 @@ pub static LAADLOG: TableDef = TableDef {
         req("waarschuwingen", Int, "records loaded with a warning"),
         req("uitkomst", Text, "geladen, gedeeltelijk, geweigerd or dubbel (skipped: content seen before)"),
         req("tijdstip", Timestamp, "when the batch was committed"),
+        opt("aanbieder_agb", Text, "the provider an iWmo message is from or to, when its header could be read"),
+        opt("declaratie_maand", Date, "first day of the month a WMO323 declares, when it could be read"),
     ],
 };
 
