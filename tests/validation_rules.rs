@@ -423,8 +423,8 @@ fn laadlog_says_which_provider_and_month_a_declaration_is_about_even_when_it_is_
     let refused = row("inbox/fout.xml");
     assert_eq!(value(refused, "uitkomst"), "geweigerd");
     assert_eq!(
-        (value(refused, "aanbieder_agb"), value(refused, "declaratie_maand")),
-        ("75284015".into(), "2019-04-01".into())
+        (value(refused, "aanbieder_agb"), value(refused, "declaratie_maand"), value(refused, "dagtekening")),
+        ("75284015".into(), "2019-04-01".into(), "2019-05-06".into())
     );
     let allocation = row("inbox/wmo301.xml");
     assert_eq!(value(allocation, "aanbieder_agb").len(), 8, "a 301 is to a provider");

@@ -285,6 +285,7 @@ pub fn load_message(
         Err(fault) => return (reject_whole(text, fault, "/Bericht/Header"), None),
     };
     loaded.herkomst.aanbieder_agb = Some(header.agb.clone());
+    loaded.herkomst.dagtekening = Some(header.dagtekening);
     (loaded, Some(header))
 }
 

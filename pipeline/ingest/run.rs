@@ -534,6 +534,7 @@ fn laadlog_row(
         Value::Timestamp(now),
         herkomst.aanbieder_agb.clone().into(),
         herkomst.declaratie_maand.into(),
+        herkomst.dagtekening.into(),
     ]
 }
 

@@ -47,12 +47,15 @@ pub struct Loaded {
     pub herkomst: Herkomst,
 }
 
-/// The provider an iWmo message is from or to, and the month a declaration
-/// declares; empty for other files and where the message could not tell.
+/// The provider an iWmo message is from or to, its date and the month a
+/// declaration declares; empty for other files and where the message could
+/// not tell.
 #[derive(Debug, Clone, Default)]
 pub struct Herkomst {
     pub aanbieder_agb: Option<String>,
     pub declaratie_maand: Option<chrono::NaiveDate>,
+    /// The message's Dagtekening: what an as-of date compares with.
+    pub dagtekening: Option<chrono::NaiveDate>,
 }
 
 impl Loaded {

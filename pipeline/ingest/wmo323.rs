@@ -69,6 +69,7 @@ impl Source for Wmo323 {
         let herkomst = Herkomst {
             aanbieder_agb: Some(header.agb.clone()),
             declaratie_maand: declaration.as_ref().ok().map(|d| d.begin),
+            dagtekening: Some(header.dagtekening),
         };
         let mut loaded = match declaration {
             Err(fault) => iwmo::reject_whole(text, fault, "/Bericht/Declaratie"),

@@ -262,6 +262,7 @@ pub static LAADLOG: TableDef = TableDef {
         req("tijdstip", Timestamp, "when the batch was committed"),
         opt("aanbieder_agb", Text, "the provider an iWmo message is from or to, when its header could be read"),
         opt("declaratie_maand", Date, "first day of the month a WMO323 declares, when it could be read"),
+        opt("dagtekening", Date, "the Dagtekening of an iWmo message, when its header could be read"),
     ],
 };
 
