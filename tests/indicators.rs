@@ -120,6 +120,7 @@ macro_rules! scripts {
 
 scripts! {
     allocation_versions => "allocation_versions.slt",
+    completeness => "completeness.slt",
     concentration => "concentration.slt",
     declarations => "declarations.slt",
     districts_and_budget => "districts_and_budget.slt",

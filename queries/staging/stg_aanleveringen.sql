@@ -1,0 +1,96 @@
+-- @stored-during-compute
+-- Declarations per provider and month (docs/indicators.md, "Completeness"): the
+-- allocations it had active in the month, whether the month is due yet, the WMO323
+-- files that arrived for it and what became of them, and the lines that loaded.
+-- A month is due on the 45th day after its last day (the declaration lag the quarterly
+-- schedule waits); before that a missing declaration is not missing yet.
+-- Choices:
+-- - a file counts for the month its DeclaratiePeriode names, and as of its Dagtekening;
+--   a file of the same content sent twice counts once (the second is `dubbel`);
+-- - lines count for the month of their product period (which lies in the declared month),
+--   credits included, so a month with only a credit still counts as received;
+-- - quarantined lines are those of files that loaded in part; a file refused whole is
+--   counted under bestanden_geweigerd with its rules instead.
+-- * aanbieder_agb: 8-digit AGB code of the provider
+-- * maand: first day of the month
+-- * toewijzingen_actief: the provider's allocations active on a day of the month
+-- * verwacht: the month is due (45 days after its end) on the peildatum and the provider had active allocations in it
+-- * bestanden: WMO323 files for the month dated on or before the peildatum (not counting a second copy of one)
+-- * bestanden_geweigerd: of them, refused whole
+-- * weigerregels: the rules the refused files broke, comma-separated
+-- * regels_geladen: declaration lines of the provider for the month in the lake
+-- * regels_geweigerd: lines quarantined from files for the month that loaded in part
+-- * ontbreekt: the month is verwacht and no line for it loaded
+with
+actief as (
+    select aanbieder_agb, maand, count(distinct toewijzingnummer) as toewijzingen_actief
+    from (
+        select
+            t.aanbieder_agb,
+            t.toewijzingnummer,
+            unnest(generate_series(
+                cast(date_trunc('month', t.ingangsdatum) as date),
+                cast(date_trunc('month', least(coalesce(t.effectief_eind, pd.peildatum), pd.peildatum)) as date),
+                interval '1 month'
+            )) as maand
+        from stg_toewijzingen_zorg t
+        cross join peildatum pd
+        where t.ingangsdatum <= pd.peildatum
+    )
+    group by aanbieder_agb, maand
+),
+bestanden as (
+    select
+        l.aanbieder_agb,
+        l.declaratie_maand as maand,
+        count(*) as bestanden,
+        count(*) filter (where l.uitkomst = 'geweigerd') as bestanden_geweigerd
+    from laadlog l
+    cross join peildatum pd
+    where l.soort = 'wmo323' and l.declaratie_maand is not null and l.uitkomst <> 'dubbel'
+        and l.dagtekening <= pd.peildatum
+    group by l.aanbieder_agb, l.declaratie_maand
+),
+geweigerd as (
+    select
+        l.aanbieder_agb,
+        l.declaratie_maand as maand,
+        array_to_string(array_sort(array_distinct(array_agg(case when l.uitkomst = 'geweigerd' then q.regel end))), ', ')
+            as weigerregels,
+        count(*) filter (where l.uitkomst = 'gedeeltelijk') as regels_geweigerd
+    from laadlog l
+    join quarantaine q on q.laad_id = l.laad_id and q.bestand_hash = l.bestand_hash
+    cross join peildatum pd
+    where l.soort = 'wmo323' and l.declaratie_maand is not null and l.dagtekening <= pd.peildatum
+    group by l.aanbieder_agb, l.declaratie_maand
+),
+geladen as (
+    select aanbieder_agb, maand, count(*) as regels_geladen
+    from stg_declaratieregels
+    group by aanbieder_agb, maand
+),
+sleutels as (
+    select aanbieder_agb, maand from actief
+    union
+    select aanbieder_agb, maand from bestanden
+)
+select
+    s.aanbieder_agb,
+    s.maand,
+    coalesce(a.toewijzingen_actief, 0) as toewijzingen_actief,
+    coalesce(a.toewijzingen_actief, 0) > 0
+        and s.maand + interval '1 month' + interval '44 days' <= pd.peildatum as verwacht,
+    coalesce(b.bestanden, 0) as bestanden,
+    coalesce(b.bestanden_geweigerd, 0) as bestanden_geweigerd,
+    nullif(g.weigerregels, '') as weigerregels,
+    coalesce(r.regels_geladen, 0) as regels_geladen,
+    coalesce(g.regels_geweigerd, 0) as regels_geweigerd,
+    coalesce(a.toewijzingen_actief, 0) > 0
+        and s.maand + interval '1 month' + interval '44 days' <= pd.peildatum
+        and coalesce(r.regels_geladen, 0) = 0 as ontbreekt
+from sleutels s
+cross join peildatum pd
+left join actief a on a.aanbieder_agb = s.aanbieder_agb and a.maand = s.maand
+left join bestanden b on b.aanbieder_agb = s.aanbieder_agb and b.maand = s.maand
+left join geweigerd g on g.aanbieder_agb = s.aanbieder_agb and g.maand = s.maand
+left join geladen r on r.aanbieder_agb = s.aanbieder_agb and r.maand = s.maand
