@@ -37,6 +37,39 @@ pub fn percent(value: Decimal) -> String {
     format!("{}%", one_decimal(value))
 }
 
+/// A month as a reader says it: "augustus 2019", from `2019-08` (the text
+/// form the kpi tables use); anything else as it is.
+pub fn month_name(text: &str) -> String {
+    const MAANDEN: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    let named = text.split_once('-').and_then(|(year, month)| {
+        let index = month.parse::<usize>().ok()?.checked_sub(1)?;
+        Some(format!("{} {year}", MAANDEN.get(index)?))
+    });
+    named.unwrap_or_else(|| text.to_string())
+}
+
+/// Words joined as Dutch lists them: "a", "a en b", "a, b en c".
+pub fn list(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} en {last}", rest.join(", ")),
+    }
+}
+
 /// Euro with cents: € 1.234,56.
 pub fn euro_cents(value: Decimal) -> String {
     let rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);

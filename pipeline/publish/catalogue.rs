@@ -29,6 +29,10 @@ pub struct PackFigure {
     pub basis: Option<String>,
     /// Which side is good, for the points to raise in the dialogue.
     pub beter: Option<Richting>,
+    /// The figure rests on the declarations: no point is drawn from it while
+    /// they are not complete for the period.
+    #[serde(default)]
+    pub declaraties: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -51,6 +55,10 @@ pub struct MonitorFigure {
     pub noemer: Option<String>,
     #[serde(default)]
     pub geld: bool,
+    /// The figure rests on the declarations: marked provisional while they
+    /// are not complete for the period.
+    #[serde(default)]
+    pub declaraties: bool,
 }
 
 impl Catalogue {

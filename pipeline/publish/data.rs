@@ -20,6 +20,10 @@ pub struct Gegevens {
     pub namen: Vec<Row>,
     /// `kpi_aanbieder_vergelijking` of the period: the peers per figure.
     pub vergelijking: Vec<Row>,
+    /// `kpi_begroting` of the period's year, if there is one.
+    pub begroting: Option<Row>,
+    /// `kpi_volledigheid` of the period: how complete each provider's declarations are.
+    pub volledigheid: Vec<Row>,
     /// The rows of each table of tabellen.toml, in its order.
     pub monitor_tabellen: Vec<Vec<Row>>,
     pub pakket_tabellen: Vec<Vec<Row>>,
@@ -55,6 +59,17 @@ pub async fn load(ctx: &SessionContext, periode: Periode, tabellen: &Tabellen) -
     )
     .await?;
     let namen = query(ctx, "select aanbieder_agb, naam from stg_aanbieders", "the providers (aanbieders.csv)").await?;
+    let begroting =
+        query(ctx, &format!("select * from kpi_begroting where jaar = {}", periode.jaar()), "kpi_begroting")
+            .await?
+            .into_iter()
+            .next();
+    // A lake computed by a version without it has no kpi_volledigheid: nothing to say then.
+    let volledigheid = if ctx.table_exist("kpi_volledigheid").unwrap_or(false) {
+        query(ctx, &format!("select * from kpi_volledigheid where periode = '{periode}'"), "kpi_volledigheid").await?
+    } else {
+        Vec::new()
+    };
     let (monitor_tabellen, pakket_tabellen) = tabellen.rows(ctx, periode).await?;
-    Ok(Gegevens { wmo, aanbieders, namen, vergelijking, monitor_tabellen, pakket_tabellen })
+    Ok(Gegevens { wmo, aanbieders, namen, vergelijking, begroting, volledigheid, monitor_tabellen, pakket_tabellen })
 }

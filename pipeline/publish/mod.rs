@@ -19,6 +19,7 @@ mod shells;
 pub mod source;
 pub mod summary;
 pub mod tabellen;
+pub mod volledigheid;
 mod workbook;
 
 pub use source::ReportSource;
@@ -136,6 +137,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
         perioden: gegevens.perioden(),
         hoofdstukken: Vec::new(),
         punten: Vec::new(),
+        waarschuwingen: Vec::new(),
         tabellen: Vec::new(),
     };
 

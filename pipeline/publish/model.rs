@@ -19,6 +19,8 @@ pub struct Figuur {
     pub tegel: bool,
     pub vergelijking: Option<Kwartielen>,
     pub vergelijking_svg: String,
+    /// The council's figure rests on declarations not yet all in (CBS: voorlopig).
+    pub voorlopig: bool,
 }
 
 /// A point for the dialogue: where the provider stands out among its peers, or
@@ -33,6 +35,8 @@ pub struct Punt {
 #[derive(Debug, Clone, Serialize)]
 pub struct Hoofdstuk {
     pub titel: String,
+    /// One sentence under the title (the money chapter: spend against budget).
+    pub samenvatting: Option<String>,
     pub figuren: Vec<Figuur>,
 }
 
@@ -99,6 +103,9 @@ pub struct Rapport {
     pub hoofdstukken: Vec<Hoofdstuk>,
     /// The pack's points for the dialogue (empty in the monitor).
     pub punten: Vec<Punt>,
+    /// What the reader must know first, in Dutch: declarations that are
+    /// missing or refused for the period (empty when all is in).
+    pub waarschuwingen: Vec<String>,
     pub tabellen: Vec<Tabel>,
 }
 

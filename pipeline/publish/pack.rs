@@ -11,6 +11,7 @@ use super::disclosure::{self, Kenmerken, Regels, Soort, Waarde, pakket};
 use super::model::{Aanbieder, Figuur, Hoofdstuk, Kolom, Punt, Rapport, Tabel};
 use super::shells;
 use super::tabellen::{TabelDefinitie, Tabellen};
+use super::volledigheid::{self, Status};
 use crate::engine::rows::Row;
 use std::collections::HashMap;
 
@@ -26,6 +27,8 @@ pub struct Context<'a> {
     peers: HashMap<String, &'a Row>,
     /// The rows of each table of tabellen.toml, per provider.
     tabel_rijen: Vec<Grouped<'a>>,
+    /// Each provider's kpi_volledigheid row of the period.
+    volledigheid: HashMap<String, &'a Row>,
 }
 
 impl<'a> Context<'a> {
@@ -46,6 +49,7 @@ impl<'a> Context<'a> {
             trend: Grouped::new(&gegevens.aanbieders),
             peers: gegevens.vergelijking.iter().map(|r| (r.text("kolom"), r)).collect(),
             tabel_rijen: gegevens.pakket_tabellen.iter().map(|rows| Grouped::new(rows)).collect(),
+            volledigheid: gegevens.volledigheid.iter().map(|r| (r.text("aanbieder_agb"), r)).collect(),
         }
     }
 }
@@ -116,11 +120,16 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
                 tegel: f.tegel,
                 vergelijking,
                 vergelijking_svg,
+                voorlopig: false,
             }
         })
         .collect();
 
-    let punten = points(context.figuren, &figuren, current);
+    let volledigheid = context.volledigheid.get(agb).copied();
+    let status = Status::of(volledigheid);
+    let waarschuwingen =
+        volledigheid::waarschuwingen(volledigheid, naam, &context.basis.periode_naam, context.tabellen);
+    let punten = points(context.figuren, &figuren, current, status);
     let tabellen = context
         .tabellen
         .pakket
@@ -137,8 +146,9 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         soort: "pakket",
         titel: format!("Prestatiedialoog {naam}"),
         aanbieder: Some(Aanbieder { agb: agb.into(), naam: naam.into() }),
-        hoofdstukken: vec![Hoofdstuk { titel: "Kerncijfers".into(), figuren }],
+        hoofdstukken: vec![Hoofdstuk { titel: "Kerncijfers".into(), samenvatting: None, figuren }],
         punten,
+        waarschuwingen,
         tabellen,
         ..context.basis.clone()
     }
@@ -146,9 +156,13 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
 
 /// Where the provider lies outside the middle half of its peers, and the
 /// declaration lines to follow up: what a contract manager raises first.
-fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>) -> Vec<Punt> {
+fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>, status: Status) -> Vec<Punt> {
     let mut punten = Vec::new();
     for (f, figuur) in catalogue.iter().zip(figuren) {
+        // Money that rests on a missing or refused declaration is no point to raise.
+        if f.declaraties && !status.figures_hold() {
+            continue;
+        }
         let (Some(k), Some(own)) = (&figuur.vergelijking, figuur.waarde.getal) else { continue };
         let (Some(p25), Some(p75)) = (k.p25.getal, k.p75.getal) else { continue };
         let hoger = if own > p75 {

@@ -78,6 +78,12 @@ fn build(rapport: &Rapport) -> Result<Workbook, XlsxError> {
             ]);
         }
     }
+    if !rapport.waarschuwingen.is_empty() {
+        // What the reader must know first comes first in the workbook too.
+        let mut let_op = Tabel::new("volledigheid", "Let op", "", vec![Kolom::new("Let op", Soort::Tekst)]);
+        let_op.rijen = rapport.waarschuwingen.iter().map(|zin| vec![Waarde::tekst(zin)]).collect();
+        table_sheet(workbook.add_worksheet(), &let_op, &formats)?;
+    }
     table_sheet(workbook.add_worksheet(), &kerncijfers, &formats)?;
     for tabel in &rapport.tabellen {
         table_sheet(workbook.add_worksheet(), tabel, &formats)?;

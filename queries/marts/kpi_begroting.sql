@@ -18,6 +18,8 @@
 -- * maanden_met_data: months of the year holding the product-period start of a counted line
 -- * prognose: gerealiseerd / maanden_met_data x 12, euro
 -- * besparing_prognose: the previous year's gerealiseerd - prognose, euro
+-- * prognose_boven_begroting: prognose - begroting: the projected overspend (negative: underspend), euro
+-- * prognose_boven_begroting_pct: 100 x prognose_boven_begroting / begroting
 -- * besparing_behoudend: expected saving, scenario behoudend (begroting.csv), euro
 -- * besparing_gemiddeld: expected saving, scenario gemiddeld (begroting.csv), euro
 -- * besparing_optimaal: expected saving, scenario optimaal (begroting.csv), euro
@@ -71,6 +73,10 @@ select
     j.besparing_behoudend,
     j.besparing_gemiddeld,
     j.besparing_optimaal,
+    cast(cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) - j.begroting as decimal(18, 2))
+        as prognose_boven_begroting,
+    100 * cast(cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) - j.begroting as decimal(38, 10))
+        / nullif(j.begroting, 0) as prognose_boven_begroting_pct,
     pd.peildatum
 from jaren j
 cross join peildatum pd

@@ -6,20 +6,21 @@
 -- point for the dialogue from the figures the missing input affects; the monitor marks
 -- a period that is not `volledig` Wmo-wide as provisional (voorlopig).
 -- Choices:
--- - `onvolledig`: a month of the period is due (45 days after its end) and no line for
---   it loaded while the provider had active allocations; else `voorlopig` while a month
---   with active allocations is not due yet; else `volledig`;
+-- - `onvolledig`: a month of the period with active allocations has no declaration line
+--   while it is due (45 days after its end) or a file for it was refused; else
+--   `voorlopig` while a month with active allocations is not due and nothing for it
+--   arrived yet; else `volledig`;
 -- - quarantined lines of files that loaded in part are reported, not counted as missing:
 --   one bad line should not make a provider's month incomplete;
 -- - Wmo-wide, a month counts once per provider (ontvangen_pct is over provider-months).
 -- * periode: 2019-Q3 or 2019-H2
 -- * periode_begin, periode_eind: first and last day of the period
 -- * aanbieder_agb: the provider, or alle
--- * maanden_verwacht: months of the period whose declaration is due and that had active allocations (provider-months for alle)
+-- * maanden_verwacht: months of the period with active allocations whose declaration is due, or arrived (provider-months for alle)
 -- * maanden_ontvangen: of them, months with declaration lines in the lake
 -- * maanden_ontbrekend: of them, months without any
 -- * ontbrekende_maanden: the missing months as 2019-12, comma-separated (empty for alle)
--- * maanden_nog_niet_verwacht: months with active allocations whose declaration is not due yet
+-- * maanden_nog_niet_verwacht: months with active allocations whose declaration is not due yet and has not arrived
 -- * ontvangen_pct: 100 x maanden_ontvangen / maanden_verwacht
 -- * bestanden_geweigerd: WMO323 files for months of the period refused whole
 -- * weigerregels: the rules those files broke, comma-separated

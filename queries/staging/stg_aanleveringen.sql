@@ -3,7 +3,8 @@
 -- allocations it had active in the month, whether the month is due yet, the WMO323
 -- files that arrived for it and what became of them, and the lines that loaded.
 -- A month is due on the 45th day after its last day (the declaration lag the quarterly
--- schedule waits); before that a missing declaration is not missing yet.
+-- schedule waits); before that a declaration is expected only once something for the
+-- month arrived: a month whose only file was refused is missing even before it is due.
 -- Choices:
 -- - a file counts for the month its DeclaratiePeriode names, and as of its Dagtekening;
 --   a file of the same content sent twice counts once (the second is `dubbel`);
@@ -14,13 +15,13 @@
 -- * aanbieder_agb: 8-digit AGB code of the provider
 -- * maand: first day of the month
 -- * toewijzingen_actief: the provider's allocations active on a day of the month
--- * verwacht: the month is due (45 days after its end) on the peildatum and the provider had active allocations in it
+-- * verwacht: the provider had active allocations in the month, and the month is due (45 days after its end) on the peildatum or a file or line for it arrived
 -- * bestanden: WMO323 files for the month dated on or before the peildatum (not counting a second copy of one)
 -- * bestanden_geweigerd: of them, refused whole
 -- * weigerregels: the rules the refused files broke, comma-separated
 -- * regels_geladen: declaration lines of the provider for the month in the lake
 -- * regels_geweigerd: lines quarantined from files for the month that loaded in part
--- * ontbreekt: the month is verwacht and no line for it loaded
+-- * ontbreekt: the month is verwacht and no line for it loaded (a refused file alone does not count)
 with
 actief as (
     select aanbieder_agb, maand, count(distinct toewijzingnummer) as toewijzingen_actief
@@ -79,14 +80,15 @@ select
     s.maand,
     coalesce(a.toewijzingen_actief, 0) as toewijzingen_actief,
     coalesce(a.toewijzingen_actief, 0) > 0
-        and s.maand + interval '1 month' + interval '44 days' <= pd.peildatum as verwacht,
+        and (s.maand + interval '1 month' + interval '44 days' <= pd.peildatum
+            or coalesce(b.bestanden, 0) > 0 or coalesce(r.regels_geladen, 0) > 0) as verwacht,
     coalesce(b.bestanden, 0) as bestanden,
     coalesce(b.bestanden_geweigerd, 0) as bestanden_geweigerd,
     nullif(g.weigerregels, '') as weigerregels,
     coalesce(r.regels_geladen, 0) as regels_geladen,
     coalesce(g.regels_geweigerd, 0) as regels_geweigerd,
     coalesce(a.toewijzingen_actief, 0) > 0
-        and s.maand + interval '1 month' + interval '44 days' <= pd.peildatum
+        and (s.maand + interval '1 month' + interval '44 days' <= pd.peildatum or coalesce(b.bestanden, 0) > 0)
         and coalesce(r.regels_geladen, 0) = 0 as ontbreekt
 from sleutels s
 cross join peildatum pd
