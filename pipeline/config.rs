@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// The configuration a fresh checkout runs with. Shown in the README.
 pub const DEFAULT_TOML: &str = r#"# wmo-monitor configuration (the embedded default)
 gemeente = "0193"          # CBS code of the municipality whose messages are ours
+# gemeente_naam = "Zwolle"  # its name in titles and mails; default: from the CBS code list (else the code)
 
 [paths]
 inbox = "inbox"            # where providers' and teams' files arrive
@@ -55,6 +56,9 @@ pub const DEMO_KEY_FILE: &str = "pseudonym.key";
 #[derive(Debug, Clone)]
 pub struct Config {
     pub gemeente: String,
+    /// The municipality's name in titles and mails: `gemeente_naam`, else
+    /// the name the CBS code list gives, else the code itself.
+    pub gemeente_naam: String,
     pub paths: Paths,
     pub pseudonym_key_file: Option<PathBuf>,
     pub batch_bytes: u64,
@@ -157,6 +161,7 @@ fn default_retry_seconds() -> f64 {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     gemeente: Option<String>,
+    gemeente_naam: Option<String>,
     paths: Option<PathsFile>,
     pseudonym_key_file: Option<PathBuf>,
     ingest: Option<IngestFile>,
@@ -222,6 +227,17 @@ impl Config {
         if gemeente.len() != 4 || !gemeente.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid(format!("gemeente must be a 4-digit CBS code, not {gemeente:?}")));
         }
+        let gemeente_naam = file
+            .gemeente_naam
+            .map(|naam| naam.trim().to_string())
+            .filter(|naam| !naam.is_empty())
+            .or_else(|| crate::gemeenten::naam(&gemeente).map(str::to_string))
+            .unwrap_or_else(|| gemeente.clone());
+        if gemeente_naam.chars().count() > 60 || gemeente_naam.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "gemeente_naam {gemeente_naam:?} is no name (at most 60 characters, one line)"
+            )));
+        }
         let batch_megabytes = file
             .ingest
             .and_then(|i| i.batch_megabytes)
@@ -235,6 +251,7 @@ impl Config {
         let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         Ok(Config {
             gemeente,
+            gemeente_naam,
             paths: Paths {
                 inbox: pick(paths.inbox, default_paths.inbox, "inbox")?,
                 reference: pick(paths.reference, default_paths.reference, "reference")?,
@@ -310,6 +327,7 @@ impl std::fmt::Display for Config {
         let list = |items: &[String]| items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>().join(", ");
         writeln!(f, "# configuration: {}", self.origin)?;
         writeln!(f, "gemeente = {:?}", self.gemeente)?;
+        writeln!(f, "gemeente_naam = {:?}", self.gemeente_naam)?;
         let key = if std::env::var(KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
             format!("# the pseudonymisation key comes from {KEY_ENV}")
         } else {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dutch;
 pub mod engine;
 pub mod error;
+pub mod gemeenten;
 pub mod html;
 pub mod ingest;
 pub mod lake;

@@ -91,7 +91,7 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
 
     // The demo computed every ended period and closes with the latest quarter in Dutch.
     assert!(stdout.contains("Computed "), "{stdout}");
-    assert!(stdout.contains("Gemeente 0193, 2019-Q4"), "{stdout}");
+    assert!(stdout.contains("Gemeente Zwolle, 2019-Q4"), "{stdout}");
     assert!(stdout.contains("cliënten met ondersteuning"), "{stdout}");
     assert!(stdout.contains("gedeclareerd is "), "{stdout}");
     // ... and publishes that quarter, saying where the reports are.
@@ -153,6 +153,7 @@ fn a_config_file_sets_gemeente_and_paths_relative_to_itself() {
     let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--config", "etc/wmo.toml", "config"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("gemeente = \"0363\""), "{stdout}");
+    assert!(stdout.contains("gemeente_naam = \"Amsterdam\""), "the name from the CBS code list: {stdout}");
     assert!(stdout.contains("inbox = \"etc/../in\""), "{stdout}");
     assert!(stdout.contains("data = \"/tmp/wmo-data\""), "{stdout}");
     assert!(stdout.contains("archive = \"etc/archive\""), "the default archive sits beside the config: {stdout}");

@@ -347,7 +347,25 @@ fn a_pack_names_no_other_provider_and_no_file_holds_a_bsn() {
     }
 
     // Packs say what to raise in the dialogue: figures outside the middle half of the peers.
-    let texts: Vec<String> = html_packs.iter().map(|p| std::fs::read_to_string(p).expect("pack")).collect();
+    // With [punten] at its defaults the small demo raises few points (most of its providers
+    // have fewer than 10 clients); with every difference counted, both kinds appear.
+    let sensitive = tempfile::tempdir().expect("a folder");
+    let reports = sensitive.path().join("reports");
+    std::fs::create_dir_all(&reports).expect("reports");
+    for (name, text) in wmo_monitor::publish::source::EMBEDDED {
+        let text = text
+            .replace("min_clienten = 10", "min_clienten = 1")
+            .replace("min_verschil_pct = 10", "min_verschil_pct = 0");
+        std::fs::write(reports.join(name), text).expect("copy");
+    }
+    let mut config = deployment.config.clone();
+    config.paths.reports = Some(reports);
+    config.paths.out = sensitive.path().join("out");
+    publish::publish(&config, &fixed("2019-Q4")).expect("publish");
+    let texts: Vec<String> = packs(&config.paths.out.join("2019-Q4"), "html")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("pack"))
+        .collect();
     assert!(texts.iter().any(|t| t.contains("<strong>Vraag naar</strong>: ")));
     assert!(texts.iter().any(|t| t.contains("<strong>Sterk punt</strong>: ")));
 
@@ -592,6 +610,104 @@ fn a_pack_names_the_month_missing_and_the_file_refused_whole_with_its_reason() {
 }
 
 #[test]
+fn points_for_the_dialogue_only_where_a_difference_matters_and_none_for_a_very_small_provider() {
+    let deployment = demo_published();
+    let folder = out(deployment, "2019-Q4");
+    // Dutch figures as shown: "1.234", "12,5%", "€ 131", "3,5".
+    let number = |text: &str| -> Option<Decimal> {
+        let plain: String = text.chars().filter(|c| c.is_ascii_digit() || *c == ',' || *c == '-').collect();
+        plain.replace(',', ".").parse().ok()
+    };
+    let (mut small, mut compared) = (0, 0);
+    for pack in packs(&folder, "html") {
+        let html = std::fs::read_to_string(&pack).expect("pack");
+        let tile = &html[html.find(r#"id="tegel-clienten""#).expect("the clients tile")..];
+        let value = &tile[tile.find(r#"<div class="waarde">"#).expect("its value") + 20..];
+        let clienten = number(&value[..value.find('<').expect("end")]).expect("a count");
+        let points = &html[html.find(r#"<section id="bespreken">"#).expect("points")..];
+        let points = &points[..points.find("</section>").expect("end")];
+        if clienten < Decimal::from(10) {
+            small += 1;
+            assert!(!points.contains("driekwart"), "{}: a small provider compared: {points}", pack.display());
+            assert!(
+                html.contains("Minder dan 5 aanbieders hebben hier een waarde"),
+                "{}: no comparison table",
+                pack.display()
+            );
+            continue;
+        }
+        for point in points.split("<li").filter(|p| p.contains("driekwart")) {
+            compared += 1;
+            let own =
+                number(point[point.find(": ").expect("value") + 2..].split(", ").next().expect("own")).expect("own");
+            let median = number(&point[point.find("(mediaan ").expect("median") + 9..]).expect("median");
+            assert!((own - median).abs() * Decimal::from(10) >= median.abs(), "{}: noise: {point}", pack.display());
+        }
+    }
+    assert!(small > 0 && compared > 0, "the demo has small providers ({small}) and compared points ({compared})");
+}
+
+#[test]
+fn a_sparkline_keeps_a_swing_between_0_and_1_small_and_a_real_change_large() {
+    use wmo_monitor::publish::charts::{SPARKLINE, sparkline_shape};
+    use wmo_monitor::publish::disclosure::{Soort, Waarde};
+    let spread = |values: &[i64]| {
+        let waarden: Vec<Waarde> = values.iter().map(|n| Waarde::getoond(Decimal::from(*n), Soort::Aantal)).collect();
+        let shape = sparkline_shape(&waarden).expect("a line");
+        let ys: Vec<f64> = shape.segments.iter().flatten().map(|(_, y)| *y).collect();
+        let (low, high) = ys.iter().fold((f64::MAX, f64::MIN), |(l, h), y| (l.min(*y), h.max(*y)));
+        (high - low) / SPARKLINE.1
+    };
+    assert!(spread(&[0, 1, 0, 1]) < 0.15, "{}", spread(&[0, 1, 0, 1]));
+    assert!(spread(&[0, 40, 80]) > 0.6, "{}", spread(&[0, 40, 80]));
+}
+
+#[test]
+fn workbook_rates_and_shares_are_rounded_as_the_page_shows_them() {
+    let deployment = demo_published();
+    let folder = out(deployment, "2019-Q4");
+    let mut workbooks = packs(&folder, "xlsx");
+    workbooks.push(folder.join("monitor-sociaal-domein-2019-Q4.xlsx"));
+    let (mut rates, mut pack_shares) = (0, 0);
+    for path in &workbooks {
+        for (sheet, header, cell) in workbook_cells(path) {
+            let per_1000 = sheet == "Stadsdelen" && header.contains("1.000");
+            let eens = sheet == "Ervaring" && header == "Eens";
+            let Data::Float(value) = cell else { continue };
+            if per_1000 || eens {
+                rates += 1;
+                pack_shares += usize::from(eens && path.to_string_lossy().contains("prestatiedialoog"));
+                // One decimal as shown: 12,3 per 1.000, or 66,7% (0.667 in the sheet).
+                let tenths = if eens { value * 1000.0 } else { value * 10.0 };
+                assert!((tenths - tenths.round()).abs() < 1e-6, "{}: {sheet} {header}: {value}", path.display());
+            }
+        }
+    }
+    // And a pack's own percentages, exact in the lake (uitstroom_pct has 14 decimals there).
+    let catalogue = wmo_monitor::publish::catalogue::Catalogue::load(&wmo_monitor::publish::ReportSource::Embedded)
+        .expect("indicatoren.toml");
+    let percentages: Vec<&str> = catalogue
+        .pakket
+        .iter()
+        .filter(|f| f.soort == wmo_monitor::publish::disclosure::Soort::Procent)
+        .map(|f| f.label.as_str())
+        .collect();
+    for path in packs(&folder, "xlsx") {
+        let mut book = workbook(&path);
+        let range = book.worksheet_range("Kerncijfers").expect("Kerncijfers");
+        for row in range.rows().skip(1) {
+            let (Some(label), Some(Data::Float(value))) = (row.get(1), row.get(2)) else { continue };
+            if percentages.contains(&label.to_string().as_str()) {
+                pack_shares += 1;
+                let tenths = value * 1000.0;
+                assert!((tenths - tenths.round()).abs() < 1e-6, "{}: {label}: {value}", path.display());
+            }
+        }
+    }
+    assert!(rates > 5 && pack_shares > 5, "the demo has rates and shares ({rates}, {pack_shares} in packs)");
+}
+
+#[test]
 fn every_file_of_reports_is_built_in() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
@@ -675,7 +791,7 @@ pub mod deliver {
             assert_eq!(bytes, &std::fs::read(reports.join("aanbieders").join(name)).expect("report"), "{name}");
         }
         let (_, subject, attachments) = mails.iter().find(|m| m.0 == "raad@zwolle.example").expect("the council");
-        assert_eq!(subject, "Monitor Sociaal Domein Wmo, 3e kwartaal 2019");
+        assert_eq!(subject, "Monitor Sociaal Domein Wmo Zwolle, 3e kwartaal 2019");
         for (name, bytes) in attachments {
             assert_eq!(bytes, &std::fs::read(reports.join(name)).expect("report"), "{name}");
         }
@@ -773,6 +889,30 @@ pub mod deliver {
         assert!(!html.contains("<svg"), "no SVG in a mail body");
         let (_, _, attachments) = parse(&manager);
         assert_eq!(attachments.len(), 2, "the charts are inline, not attachments");
+        // The pack's note comes along: July's declaration is missing in the fixtures.
+        assert!(
+            html.contains("<strong>Let op:</strong> De declaraties over het 3e kwartaal 2019 zijn niet compleet"),
+            "{html}"
+        );
+        // And its points for the dialogue, as the pack words them.
+        let mut with_points = pack.clone();
+        with_points.punten =
+            vec!["Vraag naar: Uitval: 30,0%, hoger dan bij driekwart van de aanbieders (mediaan 10,0%).".into()];
+        let mail = deliver::mail::contract_manager(
+            &reports,
+            &summary,
+            "wmo@zwolle.example",
+            "cm@zwolle.example",
+            &[&with_points],
+        )
+        .expect("a mail");
+        let written = tempfile::tempdir().expect("a folder").keep().join("met-punten.eml");
+        std::fs::write(&written, mail.message.formatted()).expect("write the mail");
+        let (html, _) = html_and_inline_images(&written);
+        assert!(
+            html.contains("<p>Om te bespreken:</p><ul><li>Vraag naar: Uitval: 30,0%, hoger dan bij driekwart"),
+            "{html}"
+        );
     }
 
     #[test]

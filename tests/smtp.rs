@@ -111,7 +111,7 @@ fn each_recipient_gets_the_reports_once_a_temporary_error_is_retried_and_a_refus
     }
     for (_, eml) in &received[1..] {
         let (to, subject, attachments) = parse(eml);
-        assert_eq!(subject, "Monitor Sociaal Domein Wmo, 3e kwartaal 2019");
+        assert_eq!(subject, "Monitor Sociaal Domein Wmo Zwolle, 3e kwartaal 2019");
         assert!(to.contains("raad@zwolle.example") && to.contains("weigeren@zwolle.example"), "{to}");
         let names: Vec<&str> = attachments.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["monitor-sociaal-domein-2019-Q3.html", "monitor-sociaal-domein-2019-Q3.xlsx"]);

@@ -157,8 +157,25 @@ pub fn contract_manager(
     let mut images = Vec::new();
     for pack in packs {
         let (p, h) = figures(folder, pack, &mut images)?;
-        plain.push_str(&format!("{} (AGB {})\n{p}\n", pack.aanbieder_naam, pack.aanbieder_agb));
-        html.push_str(&format!("<h3>{} (AGB {})</h3>{h}", escape(&pack.aanbieder_naam), escape(&pack.aanbieder_agb)));
+        plain.push_str(&format!("{} (AGB {})\n", pack.aanbieder_naam, pack.aanbieder_agb));
+        html.push_str(&format!("<h3>{} (AGB {})</h3>", escape(&pack.aanbieder_naam), escape(&pack.aanbieder_agb)));
+        // What the pack says first, then its figures and its points for the dialogue.
+        for zin in &pack.waarschuwingen {
+            plain.push_str(&format!("Let op: {zin}\n"));
+            html.push_str(&format!("<p><strong>Let op:</strong> {}</p>", escape(zin)));
+        }
+        plain.push_str(&format!("{p}\n"));
+        html.push_str(&h);
+        if !pack.punten.is_empty() {
+            plain.push_str("Om te bespreken:\n");
+            html.push_str("<p>Om te bespreken:</p><ul>");
+            for punt in &pack.punten {
+                plain.push_str(&format!("- {punt}\n"));
+                html.push_str(&format!("<li>{}</li>", escape(punt)));
+            }
+            plain.push('\n');
+            html.push_str("</ul>");
+        }
     }
     if !images.is_empty() {
         html.push_str(&format!("<p><small>{}</small></p>", escape(VERLOOP)));
@@ -178,7 +195,7 @@ pub fn contract_manager(
 
 /// The mail to the council, with the monitor.
 pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontvangers: &[String]) -> Result<Mail> {
-    let onderwerp = format!("Monitor Sociaal Domein Wmo, {}", samenvatting.periode_naam);
+    let onderwerp = format!("Monitor Sociaal Domein Wmo {}, {}", samenvatting.gemeente, samenvatting.periode_naam);
     let mut images = Vec::new();
     let (p, h) = figures(folder, &samenvatting.monitor, &mut images)?;
     let verloop = if images.is_empty() { String::new() } else { format!("<p><small>{}</small></p>", escape(VERLOOP)) };

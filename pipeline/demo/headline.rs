@@ -46,7 +46,7 @@ pub fn latest_quarter(config: &Config) -> Result<String> {
          \x20 doorstroom naar lichter      {lichter:>12}\n\
          \x20 gedeclareerd                 {gedeclareerd:>12}\n\
          \x20 verwacht                     {verwacht:>12}  (gedeclareerd is {pct} van verwacht)\n",
-        gemeente = config.gemeente,
+        gemeente = config.gemeente_naam,
         periode = text("periode"),
         peildatum = text("peildatum"),
         clienten = show("clienten", dutch::whole),

@@ -9,8 +9,39 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
+    /// When a difference is worth a point for the dialogue.
+    #[serde(default)]
+    pub punten: PuntRegels,
     pub pakket: Vec<PackFigure>,
     pub monitor: Vec<MonitorFigure>,
+}
+
+/// `[punten]`: a difference is raised in the dialogue only where it matters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PuntRegels {
+    /// A provider with fewer clients in the period gets a short pack: no
+    /// comparison with its peers, so no points drawn from one.
+    #[serde(default = "default_min_clienten")]
+    pub min_clienten: i64,
+    /// A value outside the middle half of the peers becomes a point only when
+    /// it differs from their median by at least this percentage of it.
+    #[serde(default = "default_min_verschil_pct")]
+    pub min_verschil_pct: u32,
+}
+
+fn default_min_clienten() -> i64 {
+    10
+}
+
+fn default_min_verschil_pct() -> u32 {
+    10
+}
+
+impl Default for PuntRegels {
+    fn default() -> Self {
+        PuntRegels { min_clienten: default_min_clienten(), min_verschil_pct: default_min_verschil_pct() }
+    }
 }
 
 /// A figure of the provider's pack: a column of `kpi_aanbieder`.

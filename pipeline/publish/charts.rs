@@ -2,8 +2,8 @@
 //! numbers here only place lines and bars; every number a reader sees as text
 //! comes formatted from `disclosure`.
 
-use super::disclosure::Waarde;
 use super::disclosure::pakket::Kwartielen;
+use super::disclosure::{Soort, Waarde};
 use crate::html::escape;
 use rust_decimal::prelude::ToPrimitive;
 use std::fmt::Write;
@@ -42,9 +42,23 @@ pub struct SparklineShape {
     pub last: Option<(f64, f64)>,
 }
 
+/// The smallest range a sparkline's scale spans, by kind of figure, so that
+/// a swing between 0 and 1 client (or 0,0% and 0,5%) stays a small ripple
+/// instead of filling the box.
+fn minimum_span(soort: Soort) -> f64 {
+    match soort {
+        Soort::Aantal | Soort::Procent | Soort::Dagen => 10.0,
+        Soort::PerDuizend | Soort::Cijfer => 1.0,
+        Soort::Euro | Soort::EuroCent => 1000.0,
+        Soort::Tekst | Soort::Datum => 1.0,
+    }
+}
+
 pub fn sparkline_shape(waarden: &[Waarde]) -> Option<SparklineShape> {
     let ((width, height), pad) = (SPARKLINE, 4.0);
     let (low, high) = scale(waarden.iter().filter_map(number))?;
+    let soort = waarden.iter().find(|w| w.getal.is_some()).map_or(Soort::Aantal, |w| w.soort);
+    let high = high.max(low + minimum_span(soort));
     let step = if waarden.len() > 1 { (width - 2.0 * pad) / (waarden.len() - 1) as f64 } else { 0.0 };
     let y = |v: f64| height - pad - (v - low) / (high - low) * (height - 2.0 * pad);
     let mut segments = vec![Vec::new()];

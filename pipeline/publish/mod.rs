@@ -125,7 +125,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let basis = Rapport {
         soort: "",
         titel: String::new(),
-        gemeente: config.gemeente.clone(),
+        gemeente: config.gemeente_naam.clone(),
         periode: periode.to_string(),
         periode_naam: periode.naam(),
         peildatum,
@@ -174,7 +174,7 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     let name = format!("monitor-sociaal-domein-{periode}");
     write_report(&renderer, &source, &monitor, "monitor.html", &staging, &name)?;
     let mut samenvatting = summary::Samenvatting {
-        gemeente: config.gemeente.clone(),
+        gemeente: config.gemeente_naam.clone(),
         periode: basis.periode.clone(),
         periode_naam: basis.periode_naam.clone(),
         peildatum: basis.peildatum.clone(),
@@ -189,7 +189,15 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
     });
     bar.inc(1);
 
-    let context = pack::Context::new(&gegevens, &catalogue.pakket, &tabellen, &basis.periode, &basis.perioden, &basis);
+    let context = pack::Context::new(
+        &gegevens,
+        &catalogue.pakket,
+        &catalogue.punten,
+        &tabellen,
+        &basis.periode,
+        &basis.perioden,
+        &basis,
+    );
     for (agb, naam) in &providers {
         let rapport = pack::build(&context, agb, naam);
         let name = format!("aanbieders/prestatiedialoog-{agb}-{periode}");

@@ -79,7 +79,7 @@ pub fn build(gegevens: &Gegevens, figuren: &[MonitorFigure], tabellen: &Tabellen
     }
     Rapport {
         soort: "monitor",
-        titel: "Monitor Sociaal Domein: Wmo".into(),
+        titel: format!("Monitor Sociaal Domein {}: Wmo", basis.gemeente),
         aanbieder: None,
         hoofdstukken,
         tabellen: tabellen_gevuld,

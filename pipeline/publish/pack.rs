@@ -4,7 +4,7 @@
 //! or evaluations follow the pack's disclosure rules; peers appear only as
 //! quartiles.
 
-use super::catalogue::{PackFigure, Richting};
+use super::catalogue::{PackFigure, PuntRegels, Richting};
 use super::charts;
 use super::data::Gegevens;
 use super::disclosure::{self, Kenmerken, Regels, Soort, Waarde, pakket};
@@ -13,10 +13,12 @@ use super::shells;
 use super::tabellen::{TabelDefinitie, Tabellen};
 use super::volledigheid::{self, Status};
 use crate::engine::rows::Row;
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 pub struct Context<'a> {
     pub figuren: &'a [PackFigure],
+    pub punt_regels: &'a PuntRegels,
     pub tabellen: &'a Tabellen,
     pub periode: &'a str,
     pub perioden: &'a [String],
@@ -35,6 +37,7 @@ impl<'a> Context<'a> {
     pub fn new(
         gegevens: &'a Gegevens,
         figuren: &'a [PackFigure],
+        punt_regels: &'a PuntRegels,
         tabellen: &'a Tabellen,
         periode: &'a str,
         perioden: &'a [String],
@@ -42,6 +45,7 @@ impl<'a> Context<'a> {
     ) -> Context<'a> {
         Context {
             figuren,
+            punt_regels,
             tabellen,
             periode,
             perioden,
@@ -88,6 +92,11 @@ fn waarde(figuur: &PackFigure, row: Option<&Row>) -> Waarde {
 pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
     let own: HashMap<String, &Row> = context.trend.of(agb).iter().map(|r| (r.text("periode"), *r)).collect();
     let current = own.get(context.periode).copied();
+    // A provider with very few clients gets a short pack: its place among
+    // the peers would say more about chance than about its work.
+    let vergelijkbaar = current
+        .and_then(|r| r.get("clienten").count())
+        .is_some_and(|clienten| clienten >= context.punt_regels.min_clienten);
 
     let figuren: Vec<Figuur> = context
         .figuren
@@ -95,7 +104,7 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
         .map(|f| {
             let value = waarde(f, current);
             let trend: Vec<Waarde> = context.perioden.iter().map(|p| waarde(f, own.get(p).copied())).collect();
-            let vergelijking = if f.vergelijk {
+            let vergelijking = if f.vergelijk && vergelijkbaar {
                 context.peers.get(&f.kolom).and_then(|peers| {
                     pakket::vergelijking(
                         peers.get("aanbieders").count().unwrap_or(0),
@@ -129,7 +138,7 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
     let status = Status::of(volledigheid);
     let waarschuwingen =
         volledigheid::waarschuwingen(volledigheid, naam, &context.basis.periode_naam, context.tabellen);
-    let punten = points(context.figuren, &figuren, current, status);
+    let punten = points(context.figuren, &figuren, current, status, context.punt_regels);
     let tabellen = context
         .tabellen
         .pakket
@@ -156,7 +165,13 @@ pub fn build(context: &Context, agb: &str, naam: &str) -> Rapport {
 
 /// Where the provider lies outside the middle half of its peers, and the
 /// declaration lines to follow up: what a contract manager raises first.
-fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>, status: Status) -> Vec<Punt> {
+fn points(
+    catalogue: &[PackFigure],
+    figuren: &[Figuur],
+    current: Option<&Row>,
+    status: Status,
+    regels: &PuntRegels,
+) -> Vec<Punt> {
     let mut punten = Vec::new();
     for (f, figuur) in catalogue.iter().zip(figuren) {
         // Money that rests on a missing or refused declaration is no point to raise.
@@ -164,7 +179,12 @@ fn points(catalogue: &[PackFigure], figuren: &[Figuur], current: Option<&Row>, s
             continue;
         }
         let (Some(k), Some(own)) = (&figuur.vergelijking, figuur.waarde.getal) else { continue };
-        let (Some(p25), Some(p75)) = (k.p25.getal, k.p75.getal) else { continue };
+        let (Some(p25), Some(p75), Some(mediaan)) = (k.p25.getal, k.p75.getal, k.mediaan.getal) else { continue };
+        // 100,3% against a median of 100,0% is outside the middle half of a
+        // tight field, and still no difference worth a conversation.
+        if (own - mediaan).abs() * Decimal::ONE_HUNDRED < mediaan.abs() * Decimal::from(regels.min_verschil_pct) {
+            continue;
+        }
         let hoger = if own > p75 {
             true
         } else if own < p25 {

@@ -32,6 +32,12 @@ pub struct RapportSamenvatting {
     /// Paths relative to the period's folder: the HTML, then the XLSX.
     pub bestanden: Vec<String>,
     pub kerncijfers: Vec<Kerncijfer>,
+    /// What the report says first: declarations missing or not yet in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waarschuwingen: Vec<String>,
+    /// The pack's points for the dialogue, as the pack words them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub punten: Vec<String>,
 }
 
 /// A chart to write: its path in the period's folder, and its PNG bytes.
@@ -76,6 +82,19 @@ impl RapportSamenvatting {
             aanbieder_naam: rapport.aanbieder.as_ref().map(|a| a.naam.clone()).unwrap_or_default(),
             bestanden,
             kerncijfers,
+            waarschuwingen: rapport.waarschuwingen.clone(),
+            punten: rapport
+                .punten
+                .iter()
+                .map(|p| {
+                    let soort = match p.soort {
+                        "vraag" => "Vraag naar",
+                        "sterk" => "Sterk punt",
+                        _ => "Opvallend",
+                    };
+                    format!("{soort}: {}", p.tekst)
+                })
+                .collect(),
         };
         Ok((samenvatting, grafieken))
     }

@@ -6,6 +6,7 @@
 use super::disclosure::{GEHEIM, MAX_GEHEIM, MIN_WAARNEMINGEN, Soort, Waarde};
 use super::model::{Kolom, Rapport, Tabel};
 use crate::error::{Context, Result};
+use rust_decimal::RoundingStrategy;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use std::path::Path;
@@ -120,8 +121,16 @@ fn cell(sheet: &mut Worksheet, row: u32, column: u16, waarde: &Waarde, formats: 
         sheet.write_date_with_format(row, column, datum, &formats.datum)?;
         return Ok(());
     }
-    // Excel keeps numbers as doubles; the exact figure stays in the lake.
-    let Some(number) = waarde.getal.and_then(|g| g.to_f64()) else {
+    // A share, rate or mean as the report shows it, to one decimal (a reader
+    // comparing the sheet with the page sees the same number); counts and money
+    // are exact. Excel keeps doubles; the exact figure stays in the lake.
+    let shown = match waarde.soort {
+        Soort::Procent | Soort::PerDuizend | Soort::Dagen | Soort::Cijfer => {
+            waarde.getal.map(|g| g.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero))
+        }
+        _ => waarde.getal,
+    };
+    let Some(number) = shown.and_then(|g| g.to_f64()) else {
         if waarde.soort == Soort::Tekst {
             sheet.write_string_with_format(row, column, &waarde.tekst, &formats.tekst)?;
         } else if waarde.tekst != "-" {
