@@ -43,7 +43,7 @@ fn running_ingest_again_changes_nothing() {
     let before = lake_snapshot(&deployment.config.paths.lake());
     let summary = deployment.ingest();
     assert_eq!(summary.files_read(), 0);
-    assert_eq!(summary.reference_unchanged, 5);
+    assert_eq!(summary.reference_unchanged, 6);
     assert_eq!(lake_snapshot(&deployment.config.paths.lake()), before);
 }
 

@@ -145,7 +145,7 @@ fn fuzz_evaluation_export() {
 
 #[test]
 fn fuzz_reference_files() {
-    for reference in ["aanbieders", "begroting", "inwoners", "producten", "wijken"] {
-        fuzz_for(&format!("reference/{reference}.csv"), budget() / 5);
+    for reference in ["aanbieders", "begroting", "budgetplafonds", "inwoners", "producten", "wijken"] {
+        fuzz_for(&format!("reference/{reference}.csv"), budget() / 6);
     }
 }

@@ -708,6 +708,30 @@ fn workbook_rates_and_shares_are_rounded_as_the_page_shows_them() {
 }
 
 #[test]
+fn the_trend_chart_has_a_visible_title_an_axis_that_shows_the_change_and_whole_labels() {
+    use wmo_monitor::publish::charts::lijn;
+    use wmo_monitor::publish::disclosure::{Soort, Waarde};
+    let waarden: Vec<Waarde> =
+        [5180, 5200, 5240].iter().map(|n| Waarde::getoond(Decimal::from(*n), Soort::Aantal)).collect();
+    let perioden: Vec<String> = ["2019-Q2", "2019-Q3", "2019-Q4"].map(String::from).to_vec();
+    let svg = lijn(&waarden, &perioden, "Cliënten per kwartaal");
+    assert!(
+        svg.contains(r##"font-weight="600" fill="#1f3a5f">Cliënten per kwartaal</text>"##),
+        "a visible title: {svg}"
+    );
+    // The axis starts at the lowest value, labelled with its published text; no 0 to flatten the line.
+    assert!(svg.contains(">5.180</text>") && svg.contains(">5.240</text>") && !svg.contains(">0</text>"), "{svg}");
+    // The last period's label stands whole inside the picture (centred on its x, 520 wide).
+    let last = svg.rfind(">2019-Q4</text>").expect("the last label");
+    let x: f64 =
+        svg[..last].rsplit("x=\"").next().and_then(|t| t.split('"').next()).and_then(|t| t.parse().ok()).expect("x");
+    assert!(x + 22.0 <= 520.0, "x = {x}");
+    // A figure that does swing widely keeps its axis from 0.
+    let wide: Vec<Waarde> = [10, 400].iter().map(|n| Waarde::getoond(Decimal::from(*n), Soort::Aantal)).collect();
+    assert!(lijn(&wide, &perioden[..2], "t").contains(">0</text>"));
+}
+
+#[test]
 fn every_file_of_reports_is_built_in() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     let mut on_disk: Vec<String> = std::fs::read_dir(&folder)

@@ -167,12 +167,37 @@ fn reference_files_load_as_snapshots_in_their_dialects() {
 }
 
 #[test]
+fn budget_ceilings_load_per_provider_and_year() {
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    let ceilings = deployment.table(Table::Budgetplafonds);
+    let rows: Vec<(String, String, String)> =
+        ceilings.iter().map(|r| (value(r, "aanbieder_agb"), value(r, "jaar"), value(r, "plafond"))).collect();
+    assert_eq!(
+        rows,
+        [
+            ("75284015".to_string(), "2019".to_string(), "250000.00".to_string()),
+            ("98553860".into(), "2019".into(), "1200000.50".into())
+        ]
+    );
+    // A ceiling for a provider code that is no AGB code is refused, the rest loads.
+    deployment
+        .reference("budgetplafonds.csv", "aanbieder_agb;jaar;plafond\n7528401;2020;100,00\n75284015;2020;300000\n");
+    deployment.ingest();
+    let refused = deployment.table(Table::Quarantaine);
+    assert!(
+        refused.iter().any(|r| value(r, "regel") == "AGB-01" && value(r, "bestand") == "reference/budgetplafonds.csv")
+    );
+    assert_eq!(deployment.table(Table::Budgetplafonds).len(), 3);
+}
+
+#[test]
 fn laadlog_records_every_file() {
     let deployment = Deployment::new().with_all_fixtures();
     let summary = deployment.ingest();
     let log = deployment.table(Table::Laadlog);
-    assert_eq!(log.len(), 11);
-    assert_eq!(summary.files_loaded, 11);
+    assert_eq!(log.len(), 12);
+    assert_eq!(summary.files_loaded, 12);
     let declaration = log.iter().find(|r| value(r, "bestand") == "inbox/wmo323.xml").expect("logged");
     assert_eq!(value(declaration, "soort"), "wmo323");
     assert_eq!(value(declaration, "records_geladen"), "3");

@@ -38,4 +38,5 @@ pub static SOURCES: &[&dyn Source] = &[
     &reference::WIJKEN,
     &reference::INWONERS,
     &reference::BEGROTING,
+    &reference::BUDGETPLAFONDS,
 ];

@@ -1,5 +1,6 @@
 //! Reference data of the deployment (`reference/`): providers, products and
-//! tariffs, postcodes to districts, residents and budget. Each changed file is
+//! tariffs, postcodes to districts, residents, budget and the providers'
+//! budget ceilings. Each changed file is
 //! loaded as a new snapshot; the newest `laad_id` per table is current.
 
 use super::csv_dialect::{self, CsvSpec, Row};
@@ -121,6 +122,18 @@ pub static INWONERS: Reference = Reference {
     },
     read_row: |row| {
         Ok(vec![row.year("jaar")?.into(), row.required("stadsdeel")?.into(), row.integer("inwoners")?.into()])
+    },
+};
+
+pub static BUDGETPLAFONDS: Reference = Reference {
+    kind: "budgetplafonds",
+    spec: CsvSpec {
+        table: Table::Budgetplafonds,
+        signature: &["plafond", "jaar"],
+        required: &["aanbieder_agb", "jaar", "plafond"],
+    },
+    read_row: |row| {
+        Ok(vec![row.agb("aanbieder_agb")?.into(), row.year("jaar")?.into(), row.decimal("plafond")?.into()])
     },
 };
 

@@ -234,6 +234,16 @@ pub static INWONERS: TableDef = TableDef {
     ],
 };
 
+pub static BUDGETPLAFONDS: TableDef = TableDef {
+    name: "budgetplafonds",
+    doc: "reference snapshot: each provider's budget ceiling (fictief budgetplafond) per year",
+    columns: columns![
+        req("aanbieder_agb", Text, "8-digit AGB code of the provider"),
+        req("jaar", Int, "year"),
+        req("plafond", Money, "the provider's ceiling for the year, euro"),
+    ],
+};
+
 pub static BEGROTING: TableDef = TableDef {
     name: "begroting",
     doc: "reference snapshot: yearly budget and expected savings per scenario",
@@ -347,12 +357,13 @@ pub enum Table {
     Wijken,
     Inwoners,
     Begroting,
+    Budgetplafonds,
     Laadlog,
     Quarantaine,
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Toewijzingen,
         Table::Zorgmeldingen,
         Table::Declaratieregels,
@@ -363,6 +374,7 @@ impl Table {
         Table::Wijken,
         Table::Inwoners,
         Table::Begroting,
+        Table::Budgetplafonds,
         Table::Laadlog,
         Table::Quarantaine,
     ];
@@ -379,6 +391,7 @@ impl Table {
             Table::Wijken => &WIJKEN,
             Table::Inwoners => &INWONERS,
             Table::Begroting => &BEGROTING,
+            Table::Budgetplafonds => &BUDGETPLAFONDS,
             Table::Laadlog => &LAADLOG,
             Table::Quarantaine => &QUARANTAINE,
         }

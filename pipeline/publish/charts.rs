@@ -167,14 +167,26 @@ pub fn staven(rijen: &[(String, Waarde)], titel: &str) -> String {
 
 /// A line chart of one figure over the periods, with the periods below.
 pub fn lijn(waarden: &[Waarde], perioden: &[String], titel: &str) -> String {
-    let (width, height, left, bottom, top) = (520.0, 170.0, 56.0, 24.0, 10.0);
-    let Some((low, high)) = scale(waarden.iter().filter_map(number)) else { return String::new() };
-    let plot_width = width - left - 10.0;
+    // Room on the right for the last period's label, above for the title.
+    let (width, height, left, right, bottom, top) = (520.0, 190.0, 56.0, 30.0, 24.0, 28.0);
+    let Some((zero, high)) = scale(waarden.iter().filter_map(number)) else { return String::new() };
+    // A figure that moves little around a large level (5.180 to 5.240 clients)
+    // would be a flat line on an axis from 0: the axis starts at the lowest
+    // value then, and its label says so.
+    let lowest_value = waarden.iter().filter_map(number).fold(f64::INFINITY, f64::min);
+    let low =
+        if lowest_value > 0.0 && high - lowest_value < high / 2.0 && high > lowest_value { lowest_value } else { zero };
+    let plot_width = width - left - right;
     let step = if waarden.len() > 1 { plot_width / (waarden.len() - 1) as f64 } else { 0.0 };
     let y = |v: f64| top + (1.0 - (v - low) / (high - low)) * (height - top - bottom);
     let mut svg = format!(
         r#"<svg class="lijn" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{t}"><title>{t}</title>"#,
         t = escape(titel)
+    );
+    let _ = write!(
+        svg,
+        r#"<text x="{left}" y="14" font-size="11" font-weight="600" fill="{INK}">{}</text>"#,
+        escape(titel)
     );
     // Gridlines at 0 (or the lowest value) and at the highest value, labelled with
     // that value's own published text: a label in between would be a number no
@@ -187,7 +199,7 @@ pub fn lijn(waarden: &[Waarde], perioden: &[String], titel: &str) -> String {
         let _ = write!(
             svg,
             r#"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="{LIGHT}" stroke-width="0.5"/>"#,
-            width - 10.0,
+            width - right,
             yy = y(v)
         );
         if let Some(label) = label {

@@ -56,6 +56,9 @@ pub struct KolomDefinitie {
     pub basis: Option<String>,
     pub labels: Option<String>,
     pub eenheid: Option<String>,
+    /// Leave the column out when its source is empty or 0 in every row (a
+    /// CBS group the TO arrangement absorbed), and say why in the explanation.
+    pub weglaten_als_leeg: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -260,13 +263,25 @@ impl TabelDefinitie {
     /// The table filled with `rows` under the report's rules.
     pub fn fill(&self, rows: &[&Row], regels: Regels, tabellen: &Tabellen) -> Tabel {
         let mut tabel = self.shell();
+        // A column of nothing but zeros says nothing; its reason is one sentence instead.
+        let empty = |kolom: &KolomDefinitie| {
+            !rows.is_empty() && rows.iter().all(|r| r.get(&kolom.kolom).number().is_none_or(|n| n.is_zero()))
+        };
+        let mut kolommen: Vec<&KolomDefinitie> = Vec::new();
+        for kolom in &self.kolommen {
+            match &kolom.weglaten_als_leeg {
+                Some(waarom) if empty(kolom) => tabel.uitleg = format!("{} {waarom}", tabel.uitleg),
+                _ => kolommen.push(kolom),
+            }
+        }
+        tabel.kolommen = kolommen.iter().map(|k| Kolom::new(&k.naam, k.soort)).collect();
         for row in rows {
-            tabel.rijen.push(self.kolommen.iter().map(|k| cel(k, row, regels, tabellen)).collect());
+            tabel.rijen.push(kolommen.iter().map(|k| cel(k, row, regels, tabellen)).collect());
         }
         if let Some(grafiek) = &self.grafiek
             && grafiek.soort == GrafiekSoort::Staven
         {
-            let index = |naam: &str| self.kolommen.iter().position(|k| k.naam == naam);
+            let index = |naam: &str| kolommen.iter().position(|k| k.naam == naam);
             if let (Some(label), Some(waarde)) = (grafiek.label.as_deref().and_then(index), index(&grafiek.waarde)) {
                 let bars: Vec<(String, Waarde)> =
                     tabel.rijen.iter().map(|rij| (rij[label].tekst.clone(), rij[waarde].clone())).collect();
