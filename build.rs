@@ -12,7 +12,7 @@ fn main() {
     let mut code = String::new();
 
     code.push_str("/// Every file of `queries/`: (layer, view name, SQL).\npub const EMBEDDED_QUERIES: &[(Layer, &str, &str)] = &[\n");
-    for (layer, folder) in [("Staging", "staging"), ("Marts", "marts")] {
+    for (layer, folder) in [("Staging", "staging"), ("Marts", "marts"), ("Signals", "signals")] {
         for (stem, path) in files(&root.join("queries").join(folder), Some("sql")) {
             writeln!(code, "    (Layer::{layer}, {stem:?}, include_str!({path:?})),").expect("a string");
         }

@@ -452,3 +452,26 @@ fn a_message_dated_in_the_future_does_not_move_the_figures_date() {
     // The fixtures' latest message is the declaration of 2019-05-06.
     assert_eq!(std::fs::read_to_string(&out).expect("result"), "peildatum\n2019-05-06\n");
 }
+
+#[test]
+fn the_signals_thresholds_are_checked_with_the_files_name() {
+    use wmo_monitor::engine::drempels::Drempels;
+    let built_in = Drempels::load(&QuerySource::Embedded).expect("the built-in thresholds");
+    assert_eq!((built_in.stille_aanbieder.maanden, built_in.dure_trajecten.bedrag), (2, 25000));
+    let root = tempfile::tempdir().expect("a folder");
+    std::fs::create_dir_all(root.path().join("signals")).expect("signals");
+    let text = include_str!("../queries/signals/drempels.toml");
+    let write = |text: &str| std::fs::write(root.path().join("signals/drempels.toml"), text).expect("write");
+    let folder = QuerySource::Folder(root.path().to_path_buf());
+    write(&text.replace("maanden = 2 ", "maanden = 3 "));
+    assert_eq!(Drempels::load(&folder).expect("a changed threshold").stille_aanbieder.maanden, 3);
+    write(&text.replace("maanden = 2 ", "maanden = 0 "));
+    let error = Drempels::load(&folder).expect_err("out of range").to_string();
+    assert!(
+        error.contains("drempels.toml") && error.contains("stille_aanbieder_maanden = 0 lies outside 1..=24"),
+        "{error}"
+    );
+    write(&text.replace("[late_start]", "[late_start]\nweken = 2"));
+    let error = Drempels::load(&folder).expect_err("an unknown setting").to_string();
+    assert!(error.contains("drempels.toml") && error.contains("weken"), "{error}");
+}

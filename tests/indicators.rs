@@ -37,6 +37,10 @@ impl FixtureLake {
         let peildatum =
             Schema::new(vec![Field::new("peildatum", datafusion::arrow::datatypes::DataType::Date32, true)]);
         register_empty(&ctx, "peildatum", &peildatum);
+        wmo_monitor::engine::drempels::Drempels::load(&QuerySource::Embedded)
+            .expect("the built-in thresholds")
+            .register(&ctx)
+            .expect("drempels");
         let files = QuerySource::Embedded.load().expect("embedded queries");
         runtime.block_on(wmo_monitor::engine::queries::register(&ctx, &files)).expect("every view plans");
         FixtureLake { ctx, runtime }

@@ -39,6 +39,7 @@ fn readme_layout_names_every_file() {
         "pipeline/demo/",
         "queries/staging/",
         "queries/marts/",
+        "queries/signals/",
         "reports/",
         "schedules/",
         "docs/",

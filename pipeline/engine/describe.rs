@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 
 pub struct Entry {
     pub name: String,
-    /// `lake table`, `staging view`, `kpi table` or `kpi view`.
+    /// `lake table`, `staging view`, `kpi table`, `kpi view` or `signal view`.
     pub kind: &'static str,
     pub description: String,
     /// (name, type, description)
@@ -20,7 +20,7 @@ pub struct Entry {
 }
 
 /// Every table and view: the lake's tables, the run records, the staging
-/// views, the kpi tables and the kpi views, in that order.
+/// views, the kpi tables, the kpi views and the signals, in that order.
 pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     let files = crate::engine::QuerySource::of(config).load()?;
     // An empty session is enough: views are planned, not run.
@@ -29,6 +29,7 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
         catalog::register_parts(&ctx, table.name(), table.def().arrow_schema(), &[])?;
     }
     catalog::register_peildatum(&ctx, None)?;
+    super::drempels::Drempels::load(&crate::engine::QuerySource::of(config))?.register(&ctx)?;
     queries::register(&ctx, &files).await?;
 
     let mut entries: Vec<Entry> = Table::ALL.iter().map(|t| table_entry(t.def())).collect();
@@ -41,7 +42,8 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     let staging = files.iter().filter(|f| f.layer == Layer::Staging);
     let kept = files.iter().filter(|f| f.layer == Layer::Marts && f.partition().is_some());
     let views = files.iter().filter(|f| f.layer == Layer::Marts && f.partition().is_none());
-    for file in staging.chain(kept).chain(views) {
+    let signals = files.iter().filter(|f| f.layer == Layer::Signals);
+    for file in staging.chain(kept).chain(views).chain(signals) {
         entries.push(view_entry(&ctx, file, &staging_docs).await?);
     }
     Ok(entries)
@@ -59,6 +61,7 @@ pub fn markdown(config: &Config) -> Result<String> {
             out.push_str(match entry.kind {
                 "staging view" => "### Staging views (queries/staging)\n\n",
                 "kpi view" => "### Kpi views (queries/marts, computed from the kpi tables when read)\n\n",
+                "signal view" => "### Signals (queries/signals, with the thresholds of drempels.toml)\n\n",
                 _ => "### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n",
             });
         }
@@ -96,6 +99,7 @@ async fn view_entry(ctx: &SessionContext, file: &QueryFile, staging_docs: &[(Str
             (Layer::Staging, _) => "staging view",
             (Layer::Marts, Some(_)) => "kpi table",
             (Layer::Marts, None) => "kpi view",
+            (Layer::Signals, _) => "signal view",
         },
         description: file.description(),
         columns: frame

@@ -10,6 +10,7 @@
 pub mod bounded;
 pub mod catalog;
 pub mod describe;
+pub mod drempels;
 pub mod functions;
 pub mod queries;
 pub mod rows;
@@ -37,8 +38,9 @@ pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) ->
         None => catalog::latest_dagtekening(&ctx).await?,
     };
     catalog::register_peildatum(&ctx, peildatum)?;
-    let (staging, marts): (Vec<_>, Vec<_>) =
-        QuerySource::of(config).load()?.into_iter().partition(|f| f.layer == Layer::Staging);
+    let source = QuerySource::of(config);
+    drempels::Drempels::load(&source)?.register(&ctx)?;
+    let (staging, marts): (Vec<_>, Vec<_>) = source.load()?.into_iter().partition(|f| f.layer == Layer::Staging);
     queries::register(&ctx, &staging).await?;
     catalog::register_materialised_tables(&ctx, &lake, &marts).await?;
     // A mart compute does not keep is a view, computed when it is read; one

@@ -33,6 +33,8 @@ pub const PARTITION_KEYS: &[&str] = &["periode", "jaar"];
 pub enum Layer {
     Staging,
     Marts,
+    /// `queries/signals/`: one view per kind of signal, read by `signals`.
+    Signals,
 }
 
 impl Layer {
@@ -40,6 +42,7 @@ impl Layer {
         match self {
             Layer::Staging => "staging",
             Layer::Marts => "marts",
+            Layer::Signals => "signals",
         }
     }
 }
@@ -95,6 +98,11 @@ impl QuerySource {
                 let mut files = Vec::new();
                 for layer in [Layer::Staging, Layer::Marts] {
                     files.extend(read_folder(&root.join(layer.folder()), layer)?);
+                }
+                // A copy of queries/ from before the signals has no such folder.
+                let signals = root.join(Layer::Signals.folder());
+                if signals.is_dir() {
+                    files.extend(read_folder(&signals, Layer::Signals)?);
                 }
                 Ok(files)
             }

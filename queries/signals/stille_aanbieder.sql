@@ -1,0 +1,41 @@
+-- A provider with active allocations that has sent no accepted declaration for the
+-- last `stille_aanbieder_maanden` (default 2) due months in a row: a *stille aanbieder*
+-- (docs/indicators.md, "Signals"). What to do: ask the provider whether its
+-- declarations are stuck, and whether care is still delivered.
+-- Choices: the months are the latest due months with active allocations (stg_aanleveringen,
+-- `verwacht`); a month whose file was refused counts as missing, as it is.
+-- * soort: stille_aanbieder
+-- * aanbieder_agb: 8-digit AGB code of the provider
+-- * onderwerp: the latest missing month, as 2019-12
+-- * waarde: due months in a row without an accepted declaration, counted back from the latest
+-- * drempel: stille_aanbieder_maanden
+with
+verwacht as (
+    select
+        aanbieder_agb, maand, ontbreekt,
+        row_number() over (partition by aanbieder_agb order by maand desc) as terug
+    from stg_aanleveringen
+    where verwacht
+),
+reeks as (
+    -- the latest months in a row that are missing: up to the first month that is not
+    select aanbieder_agb,
+        count(*) as maanden,
+        max(maand) as laatste
+    from verwacht v
+    where ontbreekt
+        and not exists (
+            select 1 from verwacht w
+            where w.aanbieder_agb = v.aanbieder_agb and w.terug < v.terug and not w.ontbreekt
+        )
+    group by aanbieder_agb
+)
+select
+    'stille_aanbieder' as soort,
+    r.aanbieder_agb,
+    to_char(r.laatste, '%Y-%m') as onderwerp,
+    r.maanden as waarde,
+    d.stille_aanbieder_maanden as drempel
+from reeks r
+cross join drempels d
+where r.maanden >= d.stille_aanbieder_maanden
