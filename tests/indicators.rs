@@ -133,6 +133,7 @@ scripts! {
     experience_and_goals => "experience_and_goals.slt",
     maatwerk => "maatwerk.slt",
     movers => "movers.slt",
+    signals => "signals.slt",
     trajectories => "trajectories.slt",
     transitions => "transitions.slt",
 }

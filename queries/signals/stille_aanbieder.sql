@@ -8,7 +8,7 @@
 -- * aanbieder_agb: 8-digit AGB code of the provider
 -- * onderwerp: the latest missing month, as 2019-12
 -- * waarde: due months in a row without an accepted declaration, counted back from the latest
--- * drempel: stille_aanbieder_maanden
+-- * drempel: stille_aanbieder_maanden (every signal's waarde and drempel are decimal(18,2), so the kinds add up in one table)
 with
 verwacht as (
     select
@@ -34,8 +34,8 @@ select
     'stille_aanbieder' as soort,
     r.aanbieder_agb,
     to_char(r.laatste, '%Y-%m') as onderwerp,
-    r.maanden as waarde,
-    d.stille_aanbieder_maanden as drempel
+    cast(r.maanden as decimal(18, 2)) as waarde,
+    cast(d.stille_aanbieder_maanden as decimal(18, 2)) as drempel
 from reeks r
 cross join drempels d
 where r.maanden >= d.stille_aanbieder_maanden
