@@ -61,22 +61,23 @@ jaren as (
         r.vorig_gerealiseerd
     from stg_begroting b
     full join met_vorig r on r.jaar = b.jaar
+),
+met_prognose as (
+    select *, cast(gerealiseerd * 12 / maanden_met_data as decimal(18, 2)) as prognose
+    from jaren
 )
 select
     j.jaar,
     j.begroting,
     cast(coalesce(j.gerealiseerd, 0) as decimal(18, 2)) as gerealiseerd,
     coalesce(j.maanden_met_data, 0) as maanden_met_data,
-    cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) as prognose,
-    cast(j.vorig_gerealiseerd - cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) as decimal(18, 2))
-        as besparing_prognose,
+    j.prognose,
+    cast(j.vorig_gerealiseerd - j.prognose as decimal(18, 2)) as besparing_prognose,
     j.besparing_behoudend,
     j.besparing_gemiddeld,
     j.besparing_optimaal,
-    cast(cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) - j.begroting as decimal(18, 2))
-        as prognose_boven_begroting,
-    100 * cast(cast(j.gerealiseerd * 12 / j.maanden_met_data as decimal(18, 2)) - j.begroting as decimal(38, 10))
-        / nullif(j.begroting, 0) as prognose_boven_begroting_pct,
+    cast(j.prognose - j.begroting as decimal(18, 2)) as prognose_boven_begroting,
+    100 * cast(j.prognose - j.begroting as decimal(38, 10)) / nullif(j.begroting, 0) as prognose_boven_begroting_pct,
     pd.peildatum
-from jaren j
+from met_prognose j
 cross join peildatum pd

@@ -74,25 +74,35 @@ sleutels as (
     select aanbieder_agb, maand from actief
     union
     select aanbieder_agb, maand from bestanden
+),
+per_maand as (
+    select
+        s.aanbieder_agb,
+        s.maand,
+        coalesce(a.toewijzingen_actief, 0) as toewijzingen_actief,
+        -- due on the 45th day after the month's last day
+        s.maand + interval '1 month' + interval '44 days' <= pd.peildatum as vervallen,
+        coalesce(b.bestanden, 0) as bestanden,
+        coalesce(b.bestanden_geweigerd, 0) as bestanden_geweigerd,
+        nullif(g.weigerregels, '') as weigerregels,
+        coalesce(r.regels_geladen, 0) as regels_geladen,
+        coalesce(g.regels_geweigerd, 0) as regels_geweigerd
+    from sleutels s
+    cross join peildatum pd
+    left join actief a on a.aanbieder_agb = s.aanbieder_agb and a.maand = s.maand
+    left join bestanden b on b.aanbieder_agb = s.aanbieder_agb and b.maand = s.maand
+    left join geweigerd g on g.aanbieder_agb = s.aanbieder_agb and g.maand = s.maand
+    left join geladen r on r.aanbieder_agb = s.aanbieder_agb and r.maand = s.maand
 )
 select
-    s.aanbieder_agb,
-    s.maand,
-    coalesce(a.toewijzingen_actief, 0) as toewijzingen_actief,
-    coalesce(a.toewijzingen_actief, 0) > 0
-        and (s.maand + interval '1 month' + interval '44 days' <= pd.peildatum
-            or coalesce(b.bestanden, 0) > 0 or coalesce(r.regels_geladen, 0) > 0) as verwacht,
-    coalesce(b.bestanden, 0) as bestanden,
-    coalesce(b.bestanden_geweigerd, 0) as bestanden_geweigerd,
-    nullif(g.weigerregels, '') as weigerregels,
-    coalesce(r.regels_geladen, 0) as regels_geladen,
-    coalesce(g.regels_geweigerd, 0) as regels_geweigerd,
-    coalesce(a.toewijzingen_actief, 0) > 0
-        and (s.maand + interval '1 month' + interval '44 days' <= pd.peildatum or coalesce(b.bestanden, 0) > 0)
-        and coalesce(r.regels_geladen, 0) = 0 as ontbreekt
-from sleutels s
-cross join peildatum pd
-left join actief a on a.aanbieder_agb = s.aanbieder_agb and a.maand = s.maand
-left join bestanden b on b.aanbieder_agb = s.aanbieder_agb and b.maand = s.maand
-left join geweigerd g on g.aanbieder_agb = s.aanbieder_agb and g.maand = s.maand
-left join geladen r on r.aanbieder_agb = s.aanbieder_agb and r.maand = s.maand
+    aanbieder_agb,
+    maand,
+    toewijzingen_actief,
+    toewijzingen_actief > 0 and (vervallen or bestanden > 0 or regels_geladen > 0) as verwacht,
+    bestanden,
+    bestanden_geweigerd,
+    weigerregels,
+    regels_geladen,
+    regels_geweigerd,
+    toewijzingen_actief > 0 and (vervallen or bestanden > 0) and regels_geladen = 0 as ontbreekt
+from per_maand
