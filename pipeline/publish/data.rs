@@ -2,7 +2,7 @@
 //! kept and the kpi views over them (and the providers' names). A period
 //! reaches the SQL only in its one text form (`Periode`'s Display).
 
-use super::tabellen::Tabellen;
+use super::tabellen::{Bronnen, Tabellen};
 use crate::engine::rows::{Row, query};
 use crate::error::Result;
 use crate::periode::{self, Periode};
@@ -41,7 +41,7 @@ pub async fn wmo_row(ctx: &SessionContext, periode: Periode) -> Result<Option<Ro
     Ok(rows.into_iter().next())
 }
 
-pub async fn load(ctx: &SessionContext, periode: Periode, tabellen: &Tabellen) -> Result<Gegevens> {
+pub async fn load(ctx: &SessionContext, periode: Periode, tabellen: &Tabellen, bronnen: &Bronnen) -> Result<Gegevens> {
     let trend = periode::sql_list(&periode.reeks_tot(TREND_PERIODEN));
     // Period texts of one kind sort as their periods do.
     let wmo =
@@ -70,6 +70,6 @@ pub async fn load(ctx: &SessionContext, periode: Periode, tabellen: &Tabellen) -
     } else {
         Vec::new()
     };
-    let (monitor_tabellen, pakket_tabellen) = tabellen.rows(ctx, periode).await?;
+    let (monitor_tabellen, pakket_tabellen) = tabellen.rows(ctx, periode, bronnen).await?;
     Ok(Gegevens { wmo, aanbieders, namen, vergelijking, begroting, volledigheid, monitor_tabellen, pakket_tabellen })
 }

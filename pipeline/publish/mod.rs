@@ -116,9 +116,9 @@ pub fn publish(config: &Config, options: &PublishOptions) -> Result<Published> {
                 "the lake has no figures for {periode}: run `wmo-monitor compute --periode {periode}` first"
             )));
         };
-        tabellen.check(&ctx).await?;
+        let bronnen = tabellen.check(&ctx).await?;
         catalogue.check(&ctx).await?;
-        let gegevens = data::load(&ctx, periode, &tabellen).await?;
+        let gegevens = data::load(&ctx, periode, &tabellen, &bronnen).await?;
         Ok::<_, Error>((periode, gegevens, row.text("peildatum")))
     })?;
 

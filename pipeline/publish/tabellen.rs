@@ -99,10 +99,13 @@ impl Tabellen {
 
     /// Checks every table against the session's kpi tables and views: the
     /// sources exist and have the columns named, and the disclosure rules can
-    /// protect every column.
-    pub async fn check(&self, ctx: &SessionContext) -> Result<()> {
+    /// protect every column. Returns what it learned of each source, so the
+    /// rows are read without planning it again.
+    pub async fn check(&self, ctx: &SessionContext) -> Result<Bronnen> {
+        let mut bronnen = Bronnen { monitor: Vec::new(), pakket: Vec::new() };
         for (regels, definities) in [(Regels::Raad, &self.monitor), (Regels::Pakket, &self.pakket)] {
             for definitie in definities {
+                let vormen = if regels == Regels::Raad { &mut bronnen.monitor } else { &mut bronnen.pakket };
                 let fail = |why: String| {
                     Error::Invalid(format!(
                         "{}: table {} of [[{}]]: {why}",
@@ -112,7 +115,10 @@ impl Tabellen {
                     ))
                 };
                 definitie.check_shape(regels, &self.labels).map_err(fail)?;
-                let Some(bron) = &definitie.bron else { continue };
+                let Some(bron) = &definitie.bron else {
+                    vormen.push(None);
+                    continue;
+                };
                 let columns = columns_of(ctx, bron)
                     .await
                     .ok_or_else(|| fail(format!(
@@ -130,21 +136,27 @@ impl Tabellen {
                         return Err(fail(format!("bron {bron} has no column {name}")));
                     }
                 }
+                vormen.push(Some(BronVorm { per_periode: has("periode"), per_aanbieder: has("aanbieder_agb") }));
             }
         }
-        Ok(())
+        Ok(bronnen)
     }
 
     /// The rows of every table with a bron, for the period: per table of the
     /// monitor and of the pack, in declaration order.
-    pub async fn rows(&self, ctx: &SessionContext, periode: Periode) -> Result<(Vec<Vec<Row>>, Vec<Vec<Row>>)> {
+    pub async fn rows(
+        &self,
+        ctx: &SessionContext,
+        periode: Periode,
+        bronnen: &Bronnen,
+    ) -> Result<(Vec<Vec<Row>>, Vec<Vec<Row>>)> {
         let mut monitor = Vec::new();
-        for definitie in &self.monitor {
-            monitor.push(definitie.load(ctx, periode, Regels::Raad).await?);
+        for (definitie, vorm) in self.monitor.iter().zip(&bronnen.monitor) {
+            monitor.push(definitie.load(ctx, periode, Regels::Raad, *vorm).await?);
         }
         let mut pakket = Vec::new();
-        for definitie in &self.pakket {
-            pakket.push(definitie.load(ctx, periode, Regels::Pakket).await?);
+        for (definitie, vorm) in self.pakket.iter().zip(&bronnen.pakket) {
+            pakket.push(definitie.load(ctx, periode, Regels::Pakket, *vorm).await?);
         }
         Ok((monitor, pakket))
     }
@@ -155,6 +167,21 @@ impl Tabellen {
             None => code.replace('_', " "),
         }
     }
+}
+
+/// What `Tabellen::check` learned of each table's source, in declaration order
+/// (`None` for a table built from the figures).
+pub struct Bronnen {
+    monitor: Vec<Option<BronVorm>>,
+    pakket: Vec<Option<BronVorm>>,
+}
+
+/// How a source's rows are taken: by `periode` (else by `jaar`), and whether
+/// it has rows per provider.
+#[derive(Debug, Clone, Copy)]
+struct BronVorm {
+    per_periode: bool,
+    per_aanbieder: bool,
 }
 
 async fn columns_of(ctx: &SessionContext, name: &str) -> Option<Vec<String>> {
@@ -225,17 +252,21 @@ impl TabelDefinitie {
         Ok(())
     }
 
-    async fn load(&self, ctx: &SessionContext, periode: Periode, regels: Regels) -> Result<Vec<Row>> {
-        let Some(bron) = &self.bron else { return Ok(Vec::new()) };
-        let columns = columns_of(ctx, bron).await.unwrap_or_default();
-        let has = |name: &str| columns.iter().any(|c| c == name);
+    async fn load(
+        &self,
+        ctx: &SessionContext,
+        periode: Periode,
+        regels: Regels,
+        vorm: Option<BronVorm>,
+    ) -> Result<Vec<Row>> {
+        let (Some(bron), Some(vorm)) = (&self.bron, vorm) else { return Ok(Vec::new()) };
         // Names were checked against the source; the period is its one text form.
-        let mut condition = if has("periode") {
+        let mut condition = if vorm.per_periode {
             format!("periode = '{periode}'")
         } else {
             format!("jaar in ({}, {})", periode.jaar() - 1, periode.jaar())
         };
-        if regels == Regels::Raad && has("aanbieder_agb") {
+        if regels == Regels::Raad && vorm.per_aanbieder {
             condition.push_str(" and aanbieder_agb = 'alle'");
         }
         let mut order: Vec<String> = Vec::new();
