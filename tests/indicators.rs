@@ -134,6 +134,7 @@ scripts! {
     maatwerk => "maatwerk.slt",
     movers => "movers.slt",
     signals => "signals.slt",
+    signals_money => "signals_money.slt",
     trajectories => "trajectories.slt",
     transitions => "transitions.slt",
 }

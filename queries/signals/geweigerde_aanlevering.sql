@@ -4,7 +4,9 @@
 -- "Signals"). What to do: tell the provider which rule the file or lines broke (the
 -- quarantine says) and ask for a corrected declaration.
 -- Choices: a month counts as refused while no line for it loaded; the share is over the
--- lines of the month that loaded and that were quarantined from files that loaded in part.
+-- lines of the month that loaded and that were quarantined from files that loaded in part;
+-- the months watched are those not yet due or due (45 days after their end) in the 90
+-- days before the peildatum, as for afwijking_van_verwacht: older history raises nothing.
 -- * soort: geweigerde_aanlevering
 -- * aanbieder_agb: 8-digit AGB code of the provider
 -- * onderwerp: the month, as 2019-12
@@ -21,6 +23,8 @@ select
     cast(d.geweigerde_aanlevering_regels_pct as decimal(18, 2)) as drempel
 from stg_aanleveringen a
 cross join drempels d
-where (a.bestanden_geweigerd > 0 and a.regels_geladen = 0)
+cross join peildatum pd
+where a.maand + interval '1 month' + interval '134 days' > pd.peildatum
+    and ((a.bestanden_geweigerd > 0 and a.regels_geladen = 0)
     or (a.regels_geweigerd > 0
-        and 100 * a.regels_geweigerd > d.geweigerde_aanlevering_regels_pct * (a.regels_geladen + a.regels_geweigerd))
+        and 100 * a.regels_geweigerd > d.geweigerde_aanlevering_regels_pct * (a.regels_geladen + a.regels_geweigerd)))

@@ -6,7 +6,8 @@
 -- `verwacht`); a month whose file was refused counts as missing, as it is.
 -- * soort: stille_aanbieder
 -- * aanbieder_agb: 8-digit AGB code of the provider
--- * onderwerp: the latest missing month, as 2019-12
+-- * onderwerp: the first month of the run of missing months, as 2019-10: it stays the
+--   same while the run grows, so the signal is one signal until the provider declares
 -- * waarde: due months in a row without an accepted declaration, counted back from the latest
 -- * drempel: stille_aanbieder_maanden (every signal's waarde and drempel are decimal(18,2), so the kinds add up in one table)
 with
@@ -21,7 +22,7 @@ reeks as (
     -- the latest months in a row that are missing: up to the first month that is not
     select aanbieder_agb,
         count(*) as maanden,
-        max(maand) as laatste
+        min(maand) as eerste
     from verwacht v
     where ontbreekt
         and not exists (
@@ -33,7 +34,7 @@ reeks as (
 select
     'stille_aanbieder' as soort,
     r.aanbieder_agb,
-    to_char(r.laatste, '%Y-%m') as onderwerp,
+    to_char(r.eerste, '%Y-%m') as onderwerp,
     cast(r.maanden as decimal(18, 2)) as waarde,
     cast(d.stille_aanbieder_maanden as decimal(18, 2)) as drempel
 from reeks r
