@@ -31,6 +31,7 @@ batch_megabytes = 64       # input committed to the lake at once
 [deliver]
 afzender = "wmo-monitor@zwolle.example"   # the From address of every mail
 raad = ["raad@zwolle.example"]            # who receives the Monitor Sociaal Domein
+wmo_team = ["wmo@zwolle.example"]         # who receives the overview of the signals (`wmo-monitor signals`)
 toegestane_domeinen = ["zwolle.example"]  # mail goes only to addresses in these domains
 # Without [deliver.smtp], mails are written as .eml files to out/outbox/.
 # [deliver.smtp]
@@ -110,6 +111,9 @@ pub struct Deliver {
     pub afzender: String,
     #[serde(default)]
     pub raad: Vec<String>,
+    /// Who receives the overview of new and resolved signals.
+    #[serde(default)]
+    pub wmo_team: Vec<String>,
     #[serde(default)]
     pub toegestane_domeinen: Vec<String>,
     /// Where mail goes out; without it, to `.eml` files in the outbox.
@@ -359,7 +363,13 @@ impl std::fmt::Display for Config {
         writeln!(f, "\n[ingest]\nbatch_megabytes = {}", self.batch_bytes / (1024 * 1024))?;
         let d = &self.deliver;
         writeln!(f, "\n[deliver]\nafzender = {:?}", d.afzender)?;
-        writeln!(f, "raad = [{}]\ntoegestane_domeinen = [{}]", list(&d.raad), list(&d.toegestane_domeinen))?;
+        writeln!(
+            f,
+            "raad = [{}]\nwmo_team = [{}]\ntoegestane_domeinen = [{}]",
+            list(&d.raad),
+            list(&d.wmo_team),
+            list(&d.toegestane_domeinen)
+        )?;
         match &d.smtp {
             None => writeln!(f, "# no [deliver.smtp]: mails go to {}", p.out.join("outbox").display())?,
             Some(s) => {

@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod progress;
 pub mod publish;
 pub mod schedule;
+pub mod signals;
 
 pub use config::Config;
 pub use error::{Error, Result};

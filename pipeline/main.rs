@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use wmo_monitor::analyst::output::Format;
 use wmo_monitor::analyst::{self, AnalystOptions};
 use wmo_monitor::periode::Periode;
-use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule};
+use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule, signals};
 
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
@@ -70,6 +70,15 @@ enum Command {
         /// Send a re-published report again to those who had an earlier version.
         #[arg(long)]
         resend: bool,
+    },
+    /// Watch between the quarters: run the signals of queries/signals/, record them in the lake (signalen) and mail what is new or resolved.
+    Signals {
+        /// Watch with what was known on this date (YYYY-MM-DD); default: the latest Dagtekening in the lake.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+        /// Write the mails to out/outbox/proef/ and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Compute all periods, then publish and deliver one quarter: what the scheduled `quarterly` job does.
     Quarterly {
@@ -172,6 +181,11 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             let delivered = deliver::deliver(&config, &deliver::DeliverOptions { periode, dry_run, resend })?;
             print!("{delivered}");
             delivered.outcome()?;
+        }
+        Command::Signals { as_of, dry_run } => {
+            let watched = signals::signals(&config, &signals::SignalsOptions { as_of, dry_run })?;
+            print!("{watched}");
+            watched.outcome()?;
         }
         Command::Quarterly { periode } => {
             print!("{}", schedule::jobs::quarterly(&config, periode, show_progress)?);

@@ -82,6 +82,17 @@ impl<'a> Ledger<'a> {
             .is_some_and(|v| v.kanaal == BEZIG)
     }
 
+    /// The versions of a report that went out to this recipient, whatever the
+    /// period: for the signal mails, each version is one event of one signal.
+    pub fn delivered(&self, rapport: &str, ontvanger: &str) -> std::collections::BTreeSet<&str> {
+        self.sent
+            .iter()
+            .filter(|v| v.rapport == rapport && v.ontvanger == ontvanger)
+            .filter(|v| v.kanaal != BEZIG && v.kanaal != MISLUKT)
+            .map(|v| v.versie.as_str())
+            .collect()
+    }
+
     /// Records mails that went out, as one part (deliver holds the lake lock).
     pub fn record(&mut self, verzendingen: &[Verzending]) -> Result<()> {
         if verzendingen.is_empty() {

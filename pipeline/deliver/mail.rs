@@ -29,7 +29,7 @@ pub struct Mail {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn mailbox(address: &str) -> Result<Mailbox> {
+pub(crate) fn mailbox(address: &str) -> Result<Mailbox> {
     address.parse().map_err(|e| Error::Invalid(format!("{address:?} is not a mail address: {e}")))
 }
 
@@ -54,15 +54,15 @@ fn attachments(folder: &Path, rapporten: &[&RapportSamenvatting]) -> Result<(Vec
 }
 
 /// A mail body: plain text, and HTML with the images it shows inline.
-struct Body {
-    plain: String,
-    html: String,
-    images: Vec<SinglePart>,
+pub(crate) struct Body {
+    pub plain: String,
+    pub html: String,
+    pub images: Vec<SinglePart>,
 }
 
 /// The MIME tree mail clients expect: mixed [alternative [plain, related
 /// [html, images]], attachments].
-fn build(
+pub(crate) fn build(
     afzender: &str,
     ontvangers: &[String],
     onderwerp: &str,
@@ -219,7 +219,7 @@ pub fn council(folder: &Path, samenvatting: &Samenvatting, afzender: &str, ontva
 }
 
 /// `<rapport.periode.versie.recipients@sender's domain>`: derived, not random.
-fn message_id(afzender: &str, rapport: &str, periode: &str, versie: &str, ontvangers: &[String]) -> String {
+pub(crate) fn message_id(afzender: &str, rapport: &str, periode: &str, versie: &str, ontvangers: &[String]) -> String {
     let domain = afzender
         .parse::<Mailbox>()
         .map_or_else(|_| "wmo-monitor.invalid".to_string(), |m| m.email.domain().to_string());

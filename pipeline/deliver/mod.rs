@@ -10,6 +10,8 @@
 
 pub mod ledger;
 pub mod mail;
+pub mod signaal_mail;
+pub mod signalen;
 pub mod smtp;
 
 use crate::config::Config;
@@ -119,19 +121,7 @@ impl fmt::Display for Delivered {
 
 pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
     let settings = &config.deliver;
-    if settings.toegestane_domeinen.is_empty() {
-        return Err(Error::Invalid(
-            "deliver.toegestane_domeinen is empty in the configuration: name the domains mail may go to".into(),
-        ));
-    }
-    // The sender may carry a display name ("Gemeente Zwolle <wmo@zwolle.example>").
-    if settings.afzender.chars().any(char::is_control) || settings.afzender.parse::<lettre::message::Mailbox>().is_err()
-    {
-        return Err(Error::Invalid(format!(
-            "deliver.afzender {} in the configuration is no mail address",
-            printable(&settings.afzender)
-        )));
-    }
+    check_sender(settings)?;
     let out = &config.paths.out;
     let periode = match options.periode {
         Some(p) => p,
@@ -275,6 +265,24 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
     Ok(delivered)
 }
 
+/// The settings every mail needs: domains to send to, and a sender address.
+pub(crate) fn check_sender(settings: &crate::config::Deliver) -> Result<()> {
+    if settings.toegestane_domeinen.is_empty() {
+        return Err(Error::Invalid(
+            "deliver.toegestane_domeinen is empty in the configuration: name the domains mail may go to".into(),
+        ));
+    }
+    // The sender may carry a display name ("Gemeente Zwolle <wmo@zwolle.example>").
+    if settings.afzender.chars().any(char::is_control) || settings.afzender.parse::<lettre::message::Mailbox>().is_err()
+    {
+        return Err(Error::Invalid(format!(
+            "deliver.afzender {} in the configuration is no mail address",
+            printable(&settings.afzender)
+        )));
+    }
+    Ok(())
+}
+
 /// What a mail carries.
 enum Inhoud<'a> {
     /// The packs of one contract manager's providers.
@@ -284,22 +292,22 @@ enum Inhoud<'a> {
 }
 
 /// A single plain mail address (`name@domain`), as SMTP takes it.
-fn is_address(address: &str) -> bool {
+pub(crate) fn is_address(address: &str) -> bool {
     !address.chars().any(char::is_control) && address.parse::<lettre::Address>().is_ok()
 }
 
 /// An address as it may be printed: control characters (a CR or LF that
 /// would forge a line of the summary) escaped.
-fn printable(address: &str) -> String {
+pub(crate) fn printable(address: &str) -> String {
     if address.chars().any(|c| c.is_control() || c == '"') { format!("{address:?}") } else { address.to_string() }
 }
 
-fn allowed_domain(address: &str, domains: &[String]) -> bool {
+pub(crate) fn allowed_domain(address: &str, domains: &[String]) -> bool {
     address.rsplit_once('@').is_some_and(|(_, domain)| domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
 }
 
 /// Writes the mail aside and renames it into the outbox: no half mail there.
-fn write_eml(outbox: &Path, mail: &Mail, to: &[String]) -> Result<PathBuf> {
+pub(crate) fn write_eml(outbox: &Path, mail: &Mail, to: &[String]) -> Result<PathBuf> {
     let who = if to.len() == 1 { to[0].clone() } else { format!("{}-ontvangers", to.len()) };
     let name: String = format!("{}-{}-{}.eml", mail.rapport, who, mail.versie)
         .chars()
@@ -327,7 +335,7 @@ fn latest_published(out: &Path) -> Result<Periode> {
 }
 
 /// Each provider's contract manager, from the current aanbieders.csv.
-fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
+pub(crate) fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
     let runtime = session::runtime()?;
     let rows = runtime.block_on(async {
         let ctx = crate::engine::open(config, None, &crate::engine::Limits::of(config)).await?;

@@ -7,6 +7,7 @@ use super::population::{Client, Population, add_days, date, demo_end, rng_for, w
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
+use rust_decimal::Decimal;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,26 @@ pub fn write_reference(out: &mut Out, population: &Population) -> Result<()> {
     out.put("", "inwoners.csv", include_bytes!("reference/inwoners.csv"))?;
     out.put("", "begroting.csv", include_bytes!("reference/begroting.csv"))?;
     Ok(())
+}
+
+/// Each provider's budget ceiling (fictief budgetplafond) for the years with
+/// declarations: 30% above what it declared, so that most stay under 80% of
+/// it; the largest provider of the last year declared 5% above its ceiling
+/// and the second largest 87% of it, so that the demo raises both signals.
+pub fn write_budgetplafonds(out: &mut Out, population: &Population, declared: &super::Declared) -> Result<()> {
+    let last = demo_end().year();
+    let ranked = declared.ranked(last);
+    let mut csv = String::from("aanbieder_agb;jaar;plafond\r\n");
+    for ((provider, year), cents) in &declared.cents {
+        let factor = match ranked.iter().position(|p| p == provider) {
+            Some(0) if *year == last => Decimal::new(95, 2),
+            Some(1) if *year == last => Decimal::new(115, 2),
+            _ => Decimal::new(130, 2),
+        };
+        let plafond = (Decimal::new(*cents, 2) * factor / Decimal::from(1000)).ceil() * Decimal::from(1000);
+        csv.push_str(&format!("{};{year};{},00\r\n", population.providers[*provider].agb, plafond.trunc()));
+    }
+    out.put("", "budgetplafonds.csv", csv.as_bytes())
 }
 
 /// One export file per year, written while clients are generated.

@@ -127,12 +127,18 @@ pub fn write(config: &Config, options: &DemoOptions) -> Result<DemoWritten> {
     evaluations.finish(&mut inbox)?;
 
     let spool_dir = config.paths.inbox.join(".demo-spool");
+    let mut declared = Declared::default();
     let mut month = demo_start();
     while month <= demo_end() {
-        write_declarations(&mut inbox, &population, month, &config.gemeente, &spool_dir)?;
+        // The last two months one provider declares nothing: a stille aanbieder.
+        if month == population::month_start(population::month_start(demo_end()) - chrono::Days::new(1)) {
+            declared.silent = declared.ranked(month.year()).get(4).copied();
+        }
+        write_declarations(&mut inbox, &population, month, &config.gemeente, &spool_dir, &mut declared)?;
         bar.inc(options.clients / 36);
         month = add_days(month_end(month), 1);
     }
+    exports::write_budgetplafonds(&mut reference, &population, &declared)?;
     fs::remove_dir_all(&spool_dir).map_err(Error::io("cannot remove", &spool_dir))?;
     bar.finish_and_clear();
 
@@ -365,12 +371,31 @@ struct Line {
     amount_cents: i64,
 }
 
+/// What the demo's providers declared, per provider and year, in cents; and
+/// the provider that stopped declaring, once chosen.
+#[derive(Default)]
+pub struct Declared {
+    pub cents: BTreeMap<(usize, i32), i64>,
+    pub silent: Option<usize>,
+}
+
+impl Declared {
+    /// The providers that declared in the year, the largest amount first.
+    pub fn ranked(&self, year: i32) -> Vec<usize> {
+        let mut of_year: Vec<(i64, usize)> =
+            self.cents.iter().filter(|((_, y), _)| *y == year).map(|((p, _), c)| (*c, *p)).collect();
+        of_year.sort_by(|a, b| b.cmp(a));
+        of_year.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
 fn write_declarations(
     out: &mut Out,
     population: &Population,
     month: NaiveDate,
     gemeente: &str,
     spool_dir: &Path,
+    declared: &mut Declared,
 ) -> Result<()> {
     fs::create_dir_all(spool_dir).map_err(Error::io("cannot create", spool_dir))?;
     let month_index = u64::from(month.month()) + 12 * (month.year() as u64);
@@ -474,6 +499,11 @@ fn write_declarations(
         let provider = &population.providers[provider_index];
         let file = spool.file.into_inner().map_err(|e| Error::io("cannot write", &spool.path)(e.into_error()))?;
         drop(file);
+        if declared.silent == Some(provider_index) {
+            fs::remove_file(&spool.path).map_err(Error::io("cannot remove", &spool.path))?;
+            continue;
+        }
+        *declared.cents.entry((provider_index, month.year())).or_default() += spool.total_cents;
         let mut rng = rng_for(population.seed.wrapping_add(4), provider_index as u64 * 4096 + month_index);
         let sent = add_days(last, rng.random_range(4..12) + if correction { 35 } else { 0 });
         let number = format!("{}{}{}", provider.agb, month.format("%Y%m"), if correction { "C" } else { "" });

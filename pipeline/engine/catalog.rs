@@ -28,8 +28,8 @@ pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake, fil
             register_materialised(ctx, lake, &file.name, key).await?;
         }
     }
-    use crate::lake::schema::{BEREKENINGEN, UITVOERINGEN, VERZENDINGEN};
-    for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN] {
+    use crate::lake::schema::{BEREKENINGEN, SIGNALEN, UITVOERINGEN, VERZENDINGEN};
+    for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN, &SIGNALEN] {
         register_parts(ctx, log.name, log.arrow_schema(), &crate::lake::journal::parts(lake, log)?)?;
     }
     Ok(())

@@ -6,7 +6,7 @@ use super::queries::{self, Layer, QueryFile};
 use super::session;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::lake::schema::{self, BEREKENINGEN, Table, TableDef, UITVOERINGEN, VERZENDINGEN};
+use crate::lake::schema::{self, BEREKENINGEN, SIGNALEN, Table, TableDef, UITVOERINGEN, VERZENDINGEN};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 
@@ -36,6 +36,7 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     entries.push(table_entry(&BEREKENINGEN));
     entries.push(table_entry(&VERZENDINGEN));
     entries.push(table_entry(&UITVOERINGEN));
+    entries.push(table_entry(&SIGNALEN));
     // A column a view passes on keeps the description the view it comes from gave it.
     let staging_docs: Vec<(String, String)> =
         files.iter().filter(|f| f.layer == Layer::Staging).flat_map(QueryFile::column_docs).collect();

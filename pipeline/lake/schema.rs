@@ -313,6 +313,32 @@ pub static VERZENDINGEN: TableDef = TableDef {
     ],
 };
 
+/// Written by `signals`: every signal of every run, so its history can be queried.
+pub static SIGNALEN: TableDef = TableDef {
+    name: "signalen",
+    doc: "the signals between the quarters: each run of `signals` adds the signals it found and those that no longer fire",
+    columns: &[
+        req("peildatum", Date, "the as-of date of the run that recorded the row"),
+        req("soort", Text, "the kind: a view of queries/signals (stille_aanbieder, dure_trajecten, ...)"),
+        req("aanbieder_agb", Text, "8-digit AGB code of the provider"),
+        req(
+            "onderwerp",
+            Text,
+            "what it is about: a month (2019-12), a year, an allocation number (see the kind's view)",
+        ),
+        req("waarde", Money, "the value that passed the threshold, in the kind's unit (see its view)"),
+        req("drempel", Money, "the threshold, from queries/signals/drempels.toml"),
+        req(
+            "status",
+            Text,
+            "nieuw (first seen on this peildatum), lopend (seen before too) or opgelost (seen before, not now)",
+        ),
+        req("eerst_gezien", Date, "the peildatum of the run that first found it"),
+        req("laatst_gezien", Date, "the peildatum of the latest run that found it"),
+        req("vastgelegd", Timestamp, "when the run recorded it"),
+    ],
+};
+
 /// Written by `serve`: the run log of the scheduled jobs.
 pub static UITVOERINGEN: TableDef = TableDef {
     name: "uitvoeringen",
