@@ -162,6 +162,9 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 let delivered = deliver::deliver(&config, &deliver::DeliverOptions::default())?;
                 print!("{delivered}");
                 delivered.outcome()?;
+                let watched = signals::signals(&config, &signals::SignalsOptions::default())?;
+                print!("{watched}");
+                watched.outcome()?;
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
                     config.paths.lake().display()

@@ -106,6 +106,13 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
         .collect();
     assert!(outbox.iter().any(|n| n.starts_with("monitor-raad@zwolle.example-")), "{outbox:?}");
     assert!(outbox.iter().filter(|n| n.starts_with("prestatiedialoog-")).count() > 5, "{outbox:?}");
+    // ... then watches: the signals are counted, and the Wmo team has its overview.
+    let peildatum = stdout.split("Signals as of ").nth(1).and_then(|rest| rest.get(..10)).expect("signals ran");
+    let signal_mails: Vec<String> = std::fs::read_dir(dir.path().join(format!("out/outbox/signalen-{peildatum}")))
+        .expect("the signal mails")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(signal_mails.iter().any(|n| n.starts_with("signalen-overzicht-wmo@zwolle.example-")), "{signal_mails:?}");
 
     // The contract outside checks rely on: CSV with a header on stdout, nothing else there.
     std::fs::write(dir.path().join("wmo.toml"), "gemeente = \"0193\"\n").expect("config");
@@ -137,7 +144,7 @@ fn demo_writes_ingests_and_a_second_ingest_finds_nothing_new() {
     let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--quiet", "ingest"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("0 new files"), "{stdout}");
-    assert!(stdout.contains("5 reference files unchanged"), "{stdout}");
+    assert!(stdout.contains("6 reference files unchanged"), "{stdout}");
     assert_eq!(read_table(&lake.join("laadlog")).len(), laadlog.len());
 }
 
@@ -173,4 +180,28 @@ fn a_config_file_sets_gemeente_and_paths_relative_to_itself() {
     assert!(!ok);
     assert_eq!(stderr.trim().lines().count(), 1, "one clear sentence: {stderr}");
     assert!(stderr.contains("gemeente must be a 4-digit CBS code"), "{stderr}");
+}
+
+/// The default demo (5,500 clients) raises every kind of signal at least
+/// once, and its closing lines count them per kind.
+#[test]
+fn the_default_demo_raises_every_kind_of_signal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, stdout, stderr) = wmo_monitor(dir.path(), &["--quiet", "demo"]);
+    assert!(ok, "{stderr}");
+    let closing = stdout.split("Signals as of").nth(1).expect("the signals' closing lines");
+    for kind in [
+        "stille_aanbieder",
+        "geweigerde_aanlevering",
+        "late_start",
+        "dure_trajecten",
+        "fictief_budgetplafond",
+        "afwijking_van_verwacht",
+    ] {
+        let count = closing
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(kind).map(|n| n.trim().parse::<usize>().unwrap_or(0)))
+            .unwrap_or(0);
+        assert!(count > 0, "no {kind} in the demo's signals:\n{closing}");
+    }
 }

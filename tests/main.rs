@@ -17,6 +17,7 @@ mod privacy;
 mod publish;
 mod readme;
 mod schedule;
+mod signals;
 mod smtp;
 mod sources;
 mod validation_rules;

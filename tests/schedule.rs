@@ -263,7 +263,7 @@ fn without_a_schedules_folder_serve_runs_the_built_in_schedules() {
     let shipped = definition::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("schedules")).expect("they load");
     let names = |s: &[Schedule]| s.iter().map(|s| s.naam.clone()).collect::<Vec<_>>();
     assert_eq!(names(&built_in), names(&shipped));
-    assert_eq!(names(&built_in), ["kwartaalrapportage", "nachtelijke-ingest"]);
+    assert_eq!(names(&built_in), ["kwartaalrapportage", "maandelijkse-signalen", "nachtelijke-ingest"]);
 }
 
 /// The binary: `serve` catches up the run it missed, records it, stops on

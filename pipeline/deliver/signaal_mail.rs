@@ -107,7 +107,7 @@ pub struct Kop<'a> {
     pub overzicht: bool,
 }
 
-const UITLEG: &str = "U krijgt elk signaal één keer als het verschijnt en één keer als het is opgelost. Een signaal is opgelost zodra de maandelijkse controle het niet meer vindt: de oorzaak is weg, of het valt buiten de periode die de controle bekijkt (zie README, \"Signals\").";
+const UITLEG: &str = "U krijgt elk signaal één keer als het verschijnt en één keer als het is opgelost. Een signaal is opgelost zodra de maandelijkse controle het niet meer vindt: de oorzaak is weg, of het valt buiten de periode die de controle bekijkt (bij de meeste soorten de laatste drie maanden).";
 
 /// A signal mail's words: its subject, plain text and HTML.
 #[derive(Debug, Clone)]

@@ -34,8 +34,8 @@ pub struct Mailed {
     pub smtp_host: Option<String>,
     /// Mails written now, or (through SMTP) recipients who got one now.
     pub mails: usize,
-    /// Signal events in those mails (one signal to two recipients counts twice).
-    pub meldingen: usize,
+    /// Every signal event in those mails, per recipient (one signal to two recipients is two).
+    pub meldingen: Vec<Melding>,
     pub geweigerd: Vec<String>,
     pub ongeldig: Vec<String>,
     /// Providers with a signal to mail but no contract manager's address.
@@ -59,13 +59,13 @@ impl fmt::Display for Mailed {
         match (self.mails, &self.smtp_host) {
             (0, _) => writeln!(f, "  No signal mail: nothing new or resolved for anyone.")?,
             (n, Some(host)) => {
-                writeln!(f, "  {n} signal mail(s) sent through {host} ({} signal events).", self.meldingen)?
+                writeln!(f, "  {n} signal mail(s) sent through {host} ({} signal events).", self.meldingen.len())?
             }
             (n, None) => writeln!(
                 f,
                 "  {n} signal mail(s) written to {} ({} signal events).",
                 self.folder.display(),
-                self.meldingen
+                self.meldingen.len()
             )?,
         }
         if !self.geweigerd.is_empty() {
@@ -82,6 +82,16 @@ impl fmt::Display for Mailed {
         }
         Ok(())
     }
+}
+
+/// One signal announced to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Melding {
+    pub ontvanger: String,
+    pub soort: String,
+    pub aanbieder_agb: String,
+    pub onderwerp: String,
+    pub opgelost: bool,
 }
 
 /// A signal's appearance or resolution: what a mail announces, once per recipient.
@@ -235,7 +245,7 @@ pub fn mail(config: &Config, lake: &Lake, peildatum: NaiveDate, run: &[Signaal],
             std::fs::create_dir_all(&outbox).map_err(Error::io("cannot create", &outbox))?;
             let file = write_eml(&outbox, &mail, std::slice::from_ref(ontvanger))?;
             mailed.mails += 1;
-            mailed.meldingen += keys.len();
+            mailed.meldingen.extend(meldingen(ontvanger, &items));
             if !dry_run {
                 let bericht = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 ledger.record(&rows("outbox", &bericht))?;
@@ -251,7 +261,7 @@ pub fn mail(config: &Config, lake: &Lake, peildatum: NaiveDate, run: &[Signaal],
             Ok(answer) => {
                 ledger.record(&rows("smtp", &format!("{answer} {}", mail.message_id)))?;
                 mailed.mails += 1;
-                mailed.meldingen += keys.len();
+                mailed.meldingen.extend(meldingen(ontvanger, &items));
             }
             Err(failure) => {
                 ledger.record(&rows(ledger::MISLUKT, &failure.to_string()))?;
@@ -262,6 +272,16 @@ pub fn mail(config: &Config, lake: &Lake, peildatum: NaiveDate, run: &[Signaal],
         }
     }
     Ok(mailed)
+}
+
+fn meldingen<'a>(ontvanger: &'a str, items: &'a [Item]) -> impl Iterator<Item = Melding> + 'a {
+    items.iter().map(move |item| Melding {
+        ontvanger: ontvanger.to_string(),
+        soort: item.signaal.soort.clone(),
+        aanbieder_agb: item.signaal.aanbieder_agb.clone(),
+        onderwerp: item.signaal.onderwerp.clone(),
+        opgelost: item.opgelost,
+    })
 }
 
 /// Every provider of the current aanbieders.csv with its name and contract manager.

@@ -5,7 +5,7 @@
 //! ```toml
 //! cron = "0 2 * * *"            # minute hour day-of-month month day-of-week
 //! timezone = "Europe/Amsterdam"
-//! job = "ingest"                # ingest | compute | publish | deliver | quarterly
+//! job = "ingest"                # ingest | compute | publish | deliver | signals | monthly | quarterly
 //! declaration_lag_days = 45     # quarterly only: wait this long after a quarter ends
 //! ```
 
@@ -34,6 +34,10 @@ pub enum Job {
     Compute,
     Publish,
     Deliver,
+    /// Find the signals, record them and mail what is new or resolved.
+    Signals,
+    /// Ingest, compute and signals: the watch between the quarters.
+    Monthly,
     /// Compute, publish and deliver the latest quarter that ended at least
     /// this many days ago, so that its declarations are in.
     Quarterly {
@@ -48,6 +52,8 @@ impl fmt::Display for Job {
             Job::Compute => "compute",
             Job::Publish => "publish",
             Job::Deliver => "deliver",
+            Job::Signals => "signals",
+            Job::Monthly => "monthly",
             Job::Quarterly { .. } => "quarterly",
         })
     }
@@ -93,9 +99,11 @@ impl Schedule {
             ("compute", None) => Job::Compute,
             ("publish", None) => Job::Publish,
             ("deliver", None) => Job::Deliver,
+            ("signals", None) => Job::Signals,
+            ("monthly", None) => Job::Monthly,
             (other, None) => {
                 return Err(invalid(format!(
-                    "job {other:?} is not one of ingest, compute, publish, deliver, quarterly"
+                    "job {other:?} is not one of ingest, compute, publish, deliver, signals, monthly, quarterly"
                 )));
             }
         };
@@ -106,6 +114,7 @@ impl Schedule {
 /// The schedules shipped in `schedules/`, for a deployment without that folder.
 const BUILT_IN: &[(&str, &str)] = &[
     ("kwartaalrapportage", include_str!("../../schedules/kwartaalrapportage.toml")),
+    ("maandelijkse-signalen", include_str!("../../schedules/maandelijkse-signalen.toml")),
     ("nachtelijke-ingest", include_str!("../../schedules/nachtelijke-ingest.toml")),
 ];
 

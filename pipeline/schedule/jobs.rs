@@ -1,12 +1,13 @@
 //! What each job of a schedule does: the same stages as the commands, with
-//! their defaults, and `quarterly` = compute, publish and deliver the quarter
-//! that ended, once its declarations are in.
+//! their defaults; `monthly` = ingest, compute and signals (the watch between
+//! the quarters); `quarterly` = compute, publish and deliver the quarter that
+//! ended, once its declarations are in.
 
 use crate::config::Config;
 use crate::error::Result;
 use crate::periode::Periode;
 use crate::schedule::definition::Job;
-use crate::{compute, deliver, ingest, publish};
+use crate::{compute, deliver, ingest, publish, signals};
 use chrono::NaiveDate;
 
 /// Runs the job without progress bars (a service's log is no terminal);
@@ -17,6 +18,8 @@ pub fn run(config: &Config, job: Job, today: NaiveDate) -> Result<String> {
         Job::Compute => Ok(compute::compute(config, &compute::ComputeOptions::default())?.to_string()),
         Job::Publish => Ok(publish::publish(config, &publish::PublishOptions::default())?.to_string()),
         Job::Deliver => deliver_period(config, None),
+        Job::Signals => watch(config),
+        Job::Monthly => monthly(config, false),
         Job::Quarterly { declaration_lag_days } => {
             quarterly(config, Periode::laatste_afgesloten_kwartaal(today, declaration_lag_days), false)
         }
@@ -46,6 +49,22 @@ pub fn quarterly(config: &Config, periode: Periode, show_progress: bool) -> Resu
     )?;
     let delivered = deliver_period(config, Some(periode))?;
     Ok(format!("{computed}{published}\n{delivered}"))
+}
+
+/// The monthly job: what arrived loaded, every period computed again, then
+/// the signals found, recorded and mailed (as of the lake's latest Dagtekening,
+/// the peildatum of the figures too).
+pub fn monthly(config: &Config, show_progress: bool) -> Result<String> {
+    let ingested = ingest::ingest(config, &ingest::IngestOptions { show_progress })?;
+    let computed = compute::compute(config, &compute::ComputeOptions { show_progress, ..Default::default() })?;
+    Ok(format!("{ingested}\n{computed}{}", watch(config)?))
+}
+
+fn watch(config: &Config) -> Result<String> {
+    let watched = signals::signals(config, &signals::SignalsOptions::default())?;
+    // A recipient who did not get their mail fails the run; the log keeps both.
+    watched.outcome().map_err(|e| crate::Error::Invalid(format!("{watched}{e}")))?;
+    Ok(watched.to_string())
 }
 
 fn deliver_period(config: &Config, periode: Option<Periode>) -> Result<String> {
