@@ -162,7 +162,8 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 let delivered = deliver::deliver(&config, &deliver::DeliverOptions::default())?;
                 print!("{delivered}");
                 delivered.outcome()?;
-                let watched = signals::signals(&config, &signals::SignalsOptions::default())?;
+                let watched =
+                    signals::signals(&config, &signals::SignalsOptions { show_progress, ..Default::default() })?;
                 print!("{watched}");
                 watched.outcome()?;
                 println!(
@@ -186,7 +187,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             delivered.outcome()?;
         }
         Command::Signals { as_of, dry_run } => {
-            let watched = signals::signals(&config, &signals::SignalsOptions { as_of, dry_run })?;
+            let watched = signals::signals(&config, &signals::SignalsOptions { as_of, dry_run, show_progress })?;
             print!("{watched}");
             watched.outcome()?;
         }

@@ -121,7 +121,7 @@ fn a_dry_run_records_nothing() {
     let deployment = Deployment::new().with_all_fixtures();
     deployment.ingest();
     let config = &deployment.config;
-    let options = SignalsOptions { as_of: Some(day("2019-12-31")), dry_run: true };
+    let options = SignalsOptions { as_of: Some(day("2019-12-31")), dry_run: true, show_progress: false };
     let dry = signals::signals(config, &options).expect("dry run");
     assert!(dry.to_string().starts_with("Dry run of the signals as of 2019-12-31"), "{dry}");
     let lake = wmo_monitor::lake::Lake::open(&config.paths.lake()).expect("lake");

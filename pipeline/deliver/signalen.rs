@@ -13,7 +13,6 @@ use crate::config::Config;
 use crate::engine::{Layer, QuerySource, catalog, queries, rows, session};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
-use crate::publish::source::ReportSource;
 use crate::signals::history::{Signaal, Status};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -126,10 +125,16 @@ struct Aanbieder {
 
 /// Mails what is due. `run` is this run's rows (already recorded unless a dry
 /// run); the caller holds the lake lock.
-pub fn mail(config: &Config, lake: &Lake, peildatum: NaiveDate, run: &[Signaal], dry_run: bool) -> Result<Mailed> {
+pub fn mail(
+    config: &Config,
+    lake: &Lake,
+    teksten: &Teksten,
+    peildatum: NaiveDate,
+    run: &[Signaal],
+    dry_run: bool,
+) -> Result<Mailed> {
     let settings = &config.deliver;
     super::check_sender(settings)?;
-    let teksten = Teksten::load(&ReportSource::of(config))?;
     for signaal in run {
         teksten.of(&signaal.soort)?;
     }
@@ -218,7 +223,7 @@ pub fn mail(config: &Config, lake: &Lake, peildatum: NaiveDate, run: &[Signaal],
         }
         let lopend: Vec<&Signaal> = if scope.is_none() { actief.clone() } else { Vec::new() };
         let mail = signaal_mail::compose(
-            &teksten,
+            teksten,
             &signaal_mail::Kop {
                 afzender: &settings.afzender,
                 ontvanger,

@@ -7,9 +7,11 @@
 pub mod history;
 
 use crate::config::Config;
+use crate::deliver::signaal_mail::Teksten;
 use crate::engine::{Layer, QuerySource, catalog, drempels, queries, rows, session};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
+use crate::publish::source::ReportSource;
 use chrono::NaiveDate;
 use history::{Signaal, Status};
 use rust_decimal::Decimal;
@@ -22,6 +24,7 @@ pub struct SignalsOptions {
     pub as_of: Option<NaiveDate>,
     /// Write the mails to `out/outbox/proef/` and record nothing.
     pub dry_run: bool,
+    pub show_progress: bool,
 }
 
 /// One row of a signal view: what fires now.
@@ -84,13 +87,19 @@ pub fn signals(config: &Config, options: &SignalsOptions) -> Result<Watched> {
     let started = Instant::now();
     let lake = Lake::open(&config.paths.lake())?;
     let lock = lake.lock()?;
-    let (peildatum, gevonden) = session::runtime()?.block_on(find(config, options.as_of))?;
+    // What the mails need is checked before anything is recorded.
+    crate::deliver::check_sender(&config.deliver)?;
+    let teksten = Teksten::load(&ReportSource::of(config))?;
+    let (peildatum, gevonden) = session::runtime()?.block_on(find(config, options.as_of, options.show_progress))?;
+    for signaal in &gevonden {
+        teksten.of(&signaal.soort)?;
+    }
     let previous = history::latest(&lake)?;
     let signalen = history::next(&previous, &gevonden, peildatum);
     if !options.dry_run {
         history::record(&lake, peildatum, &signalen)?;
     }
-    let delivered = crate::deliver::signalen::mail(config, &lake, peildatum, &signalen, options.dry_run)?;
+    let delivered = crate::deliver::signalen::mail(config, &lake, &teksten, peildatum, &signalen, options.dry_run)?;
     drop(lock);
     Ok(Watched { peildatum, dry_run: options.dry_run, signalen, delivered, seconds: started.elapsed().as_secs_f64() })
 }
@@ -98,7 +107,11 @@ pub fn signals(config: &Config, options: &SignalsOptions) -> Result<Watched> {
 const COLUMNS: &str = "soort, aanbieder_agb, onderwerp, waarde, drempel";
 
 /// Runs every signal view as of the date (default: the latest Dagtekening).
-pub async fn find(config: &Config, as_of: Option<NaiveDate>) -> Result<(NaiveDate, Vec<Gevonden>)> {
+pub async fn find(
+    config: &Config,
+    as_of: Option<NaiveDate>,
+    show_progress: bool,
+) -> Result<(NaiveDate, Vec<Gevonden>)> {
     let ctx = session::context(&crate::engine::Limits::of(config))?;
     let lake = Lake::open(&config.paths.lake())?;
     catalog::register_lake(&ctx, &lake).await?;
@@ -112,10 +125,34 @@ pub async fn find(config: &Config, as_of: Option<NaiveDate>) -> Result<(NaiveDat
     let source = QuerySource::of(config);
     drempels::Drempels::load(&source)?.register(&ctx)?;
     let files: Vec<_> = source.load()?.into_iter().filter(|f| f.layer != Layer::Marts).collect();
-    queries::register(&ctx, &files).await?;
+    // The staging views compute stores are stored here too, once, for every
+    // signal to read (the declaration lines feed four of them).
+    let scratch = lake.root().join(SCRATCH);
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch).map_err(Error::io("cannot clear", &scratch))?;
+    }
+    std::fs::create_dir_all(&scratch).map_err(Error::io("cannot create the scratch folder", &scratch))?;
+    let found = run_views(&ctx, &files, &scratch, show_progress).await;
+    std::fs::remove_dir_all(&scratch).map_err(Error::io("cannot remove the scratch folder", &scratch))?;
+    Ok((peildatum, found?))
+}
+
+/// Where `find` stores the staging views it reads, inside the lake's folder.
+const SCRATCH: &str = ".signalen-werk";
+
+async fn run_views(
+    ctx: &datafusion::prelude::SessionContext,
+    files: &[crate::engine::QueryFile],
+    scratch: &std::path::Path,
+    show_progress: bool,
+) -> Result<Vec<Gevonden>> {
+    queries::register_materialising(ctx, files, &[], scratch).await?;
+    let signal_files: Vec<_> = files.iter().filter(|f| f.layer == Layer::Signals).collect();
+    let bar = crate::progress::counter(signal_files.len() as u64, "signals", show_progress);
     let mut gevonden = Vec::new();
-    for file in files.iter().filter(|f| f.layer == Layer::Signals) {
-        let found = rows::query(&ctx, &format!("select {COLUMNS} from {}", file.name), &file.origin)
+    for file in signal_files {
+        bar.set_message(file.name.clone());
+        let found = rows::query(ctx, &format!("select {COLUMNS} from {}", file.name), &file.origin)
             .await
             .map_err(|e| e.within(format!("the signal {} must give the columns {COLUMNS}", file.origin)))?;
         for row in found {
@@ -132,8 +169,10 @@ pub async fn find(config: &Config, as_of: Option<NaiveDate>) -> Result<(NaiveDat
                 drempel: number("drempel")?,
             });
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     gevonden.sort();
     gevonden.dedup_by(|a, b| (&a.soort, &a.aanbieder_agb, &a.onderwerp) == (&b.soort, &b.aanbieder_agb, &b.onderwerp));
-    Ok((peildatum, gevonden))
+    Ok(gevonden)
 }
