@@ -3,7 +3,7 @@
 # look at them: the council's monitor and one provider pack of a period, each as
 # a PNG of the screen and as a PDF printed on A4 (the reports' print style).
 #
-#   bash scripts/render-png.sh [out/2019-Q4] [target folder]
+#   bash scripts/render-png.sh [out/2019-Q4] [target folder] [AGB of the pack]
 #
 # Installs Debian's chromium when it is missing (needs root, as in CI).
 set -euo pipefail
@@ -17,8 +17,15 @@ if ! command -v chromium >/dev/null; then
   apt-get install -y -q chromium >/dev/null
 fi
 mkdir -p "$target"
-monitor=$(ls "$folder"/monitor-sociaal-domein-*.html | head -1)
-pack=$(ls "$folder"/aanbieders/*.html | head -1)
+# Globs, not `ls | head`: with pipefail, head closing the pipe early fails the script.
+monitors=("$folder"/monitor-sociaal-domein-*.html)
+monitor="${monitors[0]}"
+packs=("$folder"/aanbieders/prestatiedialoog-"${3:-}"*.html)
+pack="${packs[0]}"
+if [ ! -f "$pack" ]; then
+  echo "render-png: no pack ${3:+for AGB $3 }in $folder/aanbieders" >&2
+  exit 1
+fi
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for page in "$monitor" "$pack"; do
