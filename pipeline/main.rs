@@ -115,7 +115,13 @@ enum Command {
     /// Print the configuration in effect.
     Config,
     /// List every table and view analysts can query, with their columns and a one-line description each (Markdown).
-    Tables,
+    Tables {
+        /// Only the tables and views with this in their name (any case).
+        filter: Option<String>,
+        /// Print the SQL behind this view or kpi table instead, as its file in queries/ holds it.
+        #[arg(long, value_name = "NAME", conflicts_with = "filter")]
+        sql: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -203,7 +209,11 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
         Command::Sql { execute, file, format, output, as_of } => {
             analyst::run(&config, &AnalystOptions { execute, file, format, output, as_of })?;
         }
-        Command::Tables => print!("{}", wmo_monitor::engine::describe::markdown(&config)?),
+        Command::Tables { filter, sql } => match (filter, sql) {
+            (_, Some(name)) => println!("{}", wmo_monitor::engine::describe::sql_of(&config, &name)?),
+            (Some(filter), None) => print!("{}", wmo_monitor::engine::describe::markdown_matching(&config, &filter)?),
+            (None, None) => print!("{}", wmo_monitor::engine::describe::markdown(&config)?),
+        },
         Command::Config => println!("{config}"),
     }
     Ok(())

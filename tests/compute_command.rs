@@ -391,6 +391,18 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
     assert!(text.starts_with("[{\"periode\":\"2019-H1\""), "{text}");
     assert!(text.contains("\"doelrealisatie_niet_pct\":null"), "empty values are null: {text}");
 
+    // For Dutch Excel: a byte-order mark, semicolons, decimal commas; whole numbers and text as they are.
+    let dutch = elsewhere.path().join("wmo-nl.csv");
+    run(
+        &deployment.config,
+        "select 'Coöperatie; Wijkkracht' as naam, cast(1234.5 as decimal(10, 2)) as bedrag, 12 as aantal, 0.25 as deel",
+        Format::CsvNl,
+        &dutch,
+    )
+    .expect("csv-nl");
+    let text = std::fs::read_to_string(&dutch).expect("csv file");
+    assert_eq!(text, "\u{feff}naam;bedrag;aantal;deel\n\"Coöperatie; Wijkkracht\";1234,50;12;0,25\n");
+
     let folder = elsewhere.path().join("parquet");
     std::fs::create_dir_all(&folder).expect("folder");
     run(&deployment.config, "select * from stg_trajecten", Format::Parquet, &folder.join("trajecten.parquet"))
@@ -474,4 +486,47 @@ fn the_signals_thresholds_are_checked_with_the_files_name() {
     write(&text.replace("[late_start]", "[late_start]\nweken = 2"));
     let error = Drempels::load(&folder).expect_err("an unknown setting").to_string();
     assert!(error.contains("drempels.toml") && error.contains("weken"), "{error}");
+}
+
+#[test]
+fn the_catalogue_filters_by_name_and_shows_the_sql_behind_a_view() {
+    let config = wmo_monitor::Config::load(None).expect("the embedded defaults");
+    let matching = wmo_monitor::engine::describe::markdown_matching(&config, "BEGROTING").expect("some match");
+    let names: Vec<&str> = matching.lines().filter_map(|l| l.strip_prefix("#### ")).collect();
+    assert_eq!(names, ["`begroting` (lake table)", "`stg_begroting` (staging view)", "`kpi_begroting` (kpi table)"]);
+    let none = wmo_monitor::engine::describe::markdown_matching(&config, "xyz").expect_err("nothing matches");
+    assert!(none.to_string().contains("no table or view has \"xyz\" in its name"), "{none}");
+
+    let sql = wmo_monitor::engine::describe::sql_of(&config, "kpi_begroting").expect("its SQL");
+    assert!(sql.starts_with("-- queries/marts/kpi_begroting.sql"), "{sql}");
+    assert!(sql.contains("-- @partition: jaar") && sql.contains("from met_prognose j"), "{sql}");
+    let raw = wmo_monitor::engine::describe::sql_of(&config, "laadlog").expect_err("no SQL");
+    assert!(raw.to_string().contains("laadlog is a lake table"), "{raw}");
+}
+
+#[test]
+fn the_readmes_statement_puts_periods_in_time_order() {
+    let deployment = Deployment::new().with_all_fixtures();
+    deployment.ingest();
+    let december = chrono::NaiveDate::from_ymd_opt(2019, 12, 31).expect("a date");
+    compute::compute(&deployment.config, &ComputeOptions { as_of: Some(december), ..Default::default() })
+        .expect("compute --all");
+    let statement = "select k.* from kpi_wmo k join stg_perioden p using (periode) order by p.periode_begin, p.maanden";
+    assert!(crate::readme::README.contains(statement), "the README shows this statement");
+    let elsewhere = tempfile::tempdir().expect("a folder outside the deployment");
+    let first_column = |statement: &str| -> Vec<String> {
+        let csv = elsewhere.path().join("result.csv");
+        let options = AnalystOptions {
+            execute: Some(statement.to_string()),
+            file: None,
+            format: Format::Csv,
+            output: Some(csv.clone()),
+            as_of: Some(december),
+        };
+        analyst::run(&deployment.config, &options).expect("it runs");
+        let text = std::fs::read_to_string(&csv).expect("csv");
+        text.lines().skip(1).filter_map(|line| line.split(',').next()).map(str::to_string).collect()
+    };
+    // As text, 2019-H2 would come before 2019-Q3.
+    assert_eq!(first_column(statement), ["2019-H1", "2019-Q2", "2019-Q3", "2019-H2", "2019-Q4"]);
 }

@@ -1,6 +1,6 @@
 //! The README documents what the code does.
 
-const README: &str = include_str!("../README.md");
+pub const README: &str = include_str!("../README.md");
 const TABLES: &str = include_str!("../docs/tables.md");
 
 #[test]

@@ -128,6 +128,7 @@ fn format_name(format: Format) -> &'static str {
     match format {
         Format::Table => "table",
         Format::Csv => "csv",
+        Format::CsvNl => "csv-nl",
         Format::Json => "json",
         Format::Parquet => "parquet",
     }

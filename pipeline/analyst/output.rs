@@ -2,8 +2,8 @@
 //! a JSON array of objects, or a Parquet file.
 
 use crate::error::{Error, Result};
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::json::{ArrayWriter, WriterBuilder as JsonWriterBuilder};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use parquet::arrow::ArrowWriter;
@@ -17,6 +17,9 @@ pub enum Format {
     Table,
     /// Comma-separated, with a header row.
     Csv,
+    /// As Dutch Excel opens it: semicolon-separated, decimal commas, UTF-8 with a byte-order mark.
+    #[value(name = "csv-nl")]
+    CsvNl,
     /// A JSON array of objects; empty values are null.
     Json,
     /// A Parquet file (needs --output).
@@ -62,7 +65,7 @@ impl Write for Stdout {
 /// (the aligned table excepted: its column widths need every row).
 pub enum ResultWriter {
     Table { out: Sink, schema: SchemaRef, held: Vec<RecordBatch> },
-    Csv { writer: datafusion::arrow::csv::Writer<Sink>, schema: SchemaRef, started: bool },
+    Csv { writer: datafusion::arrow::csv::Writer<Sink>, schema: SchemaRef, started: bool, dutch: bool },
     Json { writer: ArrayWriter<Sink>, rows: usize },
     Parquet(ArrowWriter<Sink>),
 }
@@ -79,7 +82,23 @@ impl ResultWriter {
                 writer: datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(out),
                 schema,
                 started: false,
+                dutch: false,
             },
+            Format::CsvNl => {
+                let mut out = out;
+                // Without the byte-order mark Excel reads UTF-8 as Windows-1252 ("CoÃ¶peratie").
+                out.write_all("\u{feff}".as_bytes()).map_err(failed)?;
+                let schema = dutch_schema(&schema);
+                ResultWriter::Csv {
+                    writer: datafusion::arrow::csv::WriterBuilder::new()
+                        .with_header(true)
+                        .with_delimiter(b';')
+                        .build(out),
+                    schema,
+                    started: false,
+                    dutch: true,
+                }
+            }
             Format::Json => {
                 ResultWriter::Json { writer: JsonWriterBuilder::new().with_explicit_nulls(true).build(out), rows: 0 }
             }
@@ -90,8 +109,12 @@ impl ResultWriter {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match self {
             ResultWriter::Table { held, .. } => held.push(batch.clone()),
-            ResultWriter::Csv { writer, started, .. } => {
-                writer.write(batch).map_err(failed)?;
+            ResultWriter::Csv { writer, started, dutch, schema } => {
+                if *dutch {
+                    writer.write(&dutch_numbers(batch, schema)?).map_err(failed)?;
+                } else {
+                    writer.write(batch).map_err(failed)?;
+                }
                 *started = true;
             }
             ResultWriter::Json { writer, rows } => {
@@ -113,7 +136,7 @@ impl ResultWriter {
                 writeln!(out, "({rows} {})", if rows == 1 { "row" } else { "rows" }).map_err(failed)?;
                 out.flush().map_err(failed)
             }
-            ResultWriter::Csv { mut writer, schema, started } => {
+            ResultWriter::Csv { mut writer, schema, started, .. } => {
                 if !started {
                     // The header row, even for an empty result.
                     writer.write(&RecordBatch::new_empty(schema)).map_err(failed)?;
@@ -135,4 +158,49 @@ impl ResultWriter {
             }
         }
     }
+}
+
+fn is_fractional(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Decimal128(_, _)
+            | DataType::Decimal256(_, _)
+            | DataType::Float16
+            | DataType::Float32
+            | DataType::Float64
+    )
+}
+
+/// The schema of a Dutch CSV: numbers with a fraction become text with a decimal comma.
+fn dutch_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> =
+        schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if is_fractional(f.data_type()) {
+                    Field::new(f.name(), DataType::Utf8, true)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// The batch with every fractional number written with a decimal comma (12,5),
+/// as Dutch Excel reads a number; whole numbers, dates and text as they are.
+fn dutch_numbers(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for column in batch.columns() {
+        if is_fractional(column.data_type()) {
+            let text = datafusion::arrow::compute::cast(column, &DataType::Utf8).map_err(failed)?;
+            let text = text.as_string::<i32>();
+            let comma: StringArray = text.iter().map(|v| v.map(|v| v.replace('.', ","))).collect();
+            columns.push(Arc::new(comma));
+        } else {
+            columns.push(column.clone());
+        }
+    }
+    RecordBatch::try_new(schema.clone(), columns).map_err(failed)
 }

@@ -50,6 +50,48 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// The entries whose name holds `filter` (any case), as `wmo-monitor tables
+/// FILTER` prints them; an error naming nothing when none does.
+pub fn markdown_matching(config: &Config, filter: &str) -> Result<String> {
+    let entries = session::runtime()?.block_on(catalogue(config))?;
+    let wanted = filter.to_lowercase();
+    let mut out = String::new();
+    for entry in entries.iter().filter(|e| e.name.to_lowercase().contains(&wanted)) {
+        out.push_str(&format!(
+            "#### `{}` ({})\n\n{}\n\n| column | type | description |\n|---|---|---|\n",
+            entry.name, entry.kind, entry.description
+        ));
+        for (name, ty, doc) in &entry.columns {
+            out.push_str(&format!("| `{name}` | {ty} | {doc} |\n"));
+        }
+        out.push('\n');
+    }
+    if out.is_empty() {
+        return Err(Error::Invalid(format!(
+            "no table or view has {filter:?} in its name: `wmo-monitor tables` lists them all"
+        )));
+    }
+    Ok(out)
+}
+
+/// The SQL behind a view or kpi table, as its file in `queries/` holds it
+/// (header included), for `wmo-monitor tables --sql NAME`.
+pub fn sql_of(config: &Config, name: &str) -> Result<String> {
+    let files = crate::engine::QuerySource::of(config).load()?;
+    if let Some(file) = files.iter().find(|f| f.name.eq_ignore_ascii_case(name)) {
+        return Ok(format!("-- {}\n{}", file.origin, file.sql.trim_end()));
+    }
+    let run_logs = [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN, &SIGNALEN];
+    if Table::ALL.iter().any(|t| t.name().eq_ignore_ascii_case(name))
+        || run_logs.iter().any(|t| t.name.eq_ignore_ascii_case(name))
+    {
+        return Err(Error::Invalid(format!(
+            "{name} is a lake table, written by ingest or by a run of wmo-monitor, not by SQL: `wmo-monitor tables {name}` describes it"
+        )));
+    }
+    Err(Error::Invalid(format!("there is no view or kpi table {name}: `wmo-monitor tables` lists them all")))
+}
+
 /// Markdown for `wmo-monitor tables`.
 pub fn markdown(config: &Config) -> Result<String> {
     let entries = session::runtime()?.block_on(catalogue(config))?;
