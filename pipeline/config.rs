@@ -47,6 +47,15 @@ toegestane_domeinen = ["zwolle.example"]  # mail goes only to addresses in these
 [query]
 memory_megabytes = 3072    # memory compute and sql may hold; beyond it they spill to disk
 timeout_seconds = 300      # an analyst's statement is stopped after this long
+
+# The Postgres endpoint for analysts' tools (`wmo-monitor sql-server`); off without this table.
+# [sql_server]
+# listen = "127.0.0.1"     # the address to listen on; another machine needs TLS
+# port = 5433
+# users = "sql-users"      # `wmo-monitor users add NAME` writes its SCRAM verifiers
+# tls_cert = "/etc/wmo-monitor/sql.crt"   # PEM; with tls_key, clients may use sslmode=require
+# tls_key = "/etc/wmo-monitor/sql.key"
+# max_connections = 20
 "#;
 
 /// Environment variable holding the pseudonymisation secret.
@@ -66,6 +75,8 @@ pub struct Config {
     pub query_memory_bytes: usize,
     pub query_timeout: std::time::Duration,
     pub deliver: Deliver,
+    /// The Postgres endpoint, when configured.
+    pub sql_server: Option<SqlServer>,
     /// Where the configuration came from, for messages.
     pub origin: String,
 }
@@ -102,6 +113,39 @@ impl Paths {
             (&self.schedules, "the schedules folder"),
         ]
     }
+}
+
+/// The Postgres endpoint for analysts' tools.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqlServer {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    #[serde(default = "default_sql_port")]
+    pub port: u16,
+    /// The users file: who may log in, as SCRAM-SHA-256 verifiers.
+    #[serde(default = "default_users_file")]
+    pub users: PathBuf,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1".into()
+}
+
+fn default_sql_port() -> u16 {
+    5433
+}
+
+fn default_users_file() -> PathBuf {
+    PathBuf::from("sql-users")
+}
+
+fn default_max_connections() -> usize {
+    20
 }
 
 /// Who receives the reports, and from whom.
@@ -171,6 +215,7 @@ struct ConfigFile {
     ingest: Option<IngestFile>,
     query: Option<QueryFile>,
     deliver: Option<Deliver>,
+    sql_server: Option<SqlServer>,
 }
 
 #[derive(Deserialize, Default)]
@@ -285,6 +330,19 @@ impl Config {
                 }
                 deliver
             },
+            sql_server: match file.sql_server {
+                Some(mut server) => {
+                    server.users = resolve(server.users);
+                    server.tls_cert = server.tls_cert.map(resolve);
+                    server.tls_key = server.tls_key.map(resolve);
+                    if server.tls_cert.is_some() != server.tls_key.is_some() {
+                        return Err(invalid("sql_server: tls_cert and tls_key go together".into()));
+                    }
+                    server.max_connections = server.max_connections.max(1);
+                    Some(server)
+                }
+                None => None,
+            },
             origin: origin.to_string(),
         })
     }
@@ -391,7 +449,17 @@ impl std::fmt::Display for Config {
             }
         }
         writeln!(f, "\n[query]\nmemory_megabytes = {}", self.query_memory_bytes / (1024 * 1024))?;
-        write!(f, "timeout_seconds = {}", self.query_timeout.as_secs())
+        write!(f, "timeout_seconds = {}", self.query_timeout.as_secs())?;
+        match &self.sql_server {
+            None => write!(f, "\n# no [sql_server]: the Postgres endpoint is off"),
+            Some(s) => {
+                write!(f, "\n\n[sql_server]\nlisten = {:?}\nport = {}\nusers = {:?}", s.listen, s.port, s.users)?;
+                if let (Some(cert), Some(key)) = (&s.tls_cert, &s.tls_key) {
+                    write!(f, "\ntls_cert = {cert:?}\ntls_key = {key:?}")?;
+                }
+                write!(f, "\nmax_connections = {}", s.max_connections)
+            }
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod publish;
 pub mod schedule;
 pub mod signals;
+pub mod sql_server;
 
 pub use config::Config;
 pub use error::{Error, Result};

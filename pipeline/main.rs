@@ -112,6 +112,11 @@ enum Command {
         #[arg(long, value_name = "DATE")]
         as_of: Option<NaiveDate>,
     },
+    /// Serve the lake over the Postgres wire protocol to the analysts' own tools ([sql_server] in the configuration), until Ctrl-C or SIGTERM.
+    SqlServer,
+    /// Manage who may log in to the SQL endpoint.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Print the configuration in effect.
     Config,
     /// List every table and view analysts can query, with their columns and a one-line description each (Markdown).
@@ -122,6 +127,17 @@ enum Command {
         #[arg(long, value_name = "NAME", conflicts_with = "filter")]
         sql: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a user, or give one a new password: asks for it twice and keeps only its SCRAM-SHA-256 verifier.
+    Add {
+        /// The user name clients log in with (letters, digits, '_', '.', '-').
+        name: String,
+    },
+    /// List the users.
+    List,
 }
 
 fn main() -> ExitCode {
@@ -214,7 +230,40 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
             (Some(filter), None) => print!("{}", wmo_monitor::engine::describe::markdown_matching(&config, &filter)?),
             (None, None) => print!("{}", wmo_monitor::engine::describe::markdown(&config)?),
         },
+        Command::SqlServer => wmo_monitor::sql_server::run(&config)?,
+        Command::Users(UsersCommand::Add { name }) => {
+            let file = &wmo_monitor::sql_server::settings(&config)?.users;
+            let password = ask_password(&name)?;
+            wmo_monitor::sql_server::users::Users::add(file, &name, &password)?;
+            println!(
+                "{name} can log in to the SQL endpoint; {} holds their SCRAM verifier, not the password.",
+                file.display()
+            );
+        }
+        Command::Users(UsersCommand::List) => {
+            let file = &wmo_monitor::sql_server::settings(&config)?.users;
+            for name in wmo_monitor::sql_server::users::Users::load(file)?.names() {
+                println!("{name}");
+            }
+        }
         Command::Config => println!("{config}"),
     }
     Ok(())
+}
+
+/// The new password: asked twice on a terminal without echo; from a pipe, its first line.
+fn ask_password(name: &str) -> wmo_monitor::Result<String> {
+    use std::io::IsTerminal;
+    let failed = |e: std::io::Error| wmo_monitor::Error::Invalid(format!("cannot read the password: {e}"));
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(failed)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password(format!("Password for {name}: ")).map_err(failed)?;
+    let again = rpassword::prompt_password("Again: ").map_err(failed)?;
+    if first != again {
+        return Err(wmo_monitor::Error::Invalid("the two passwords differ; nothing was changed".into()));
+    }
+    Ok(first)
 }

@@ -20,4 +20,5 @@ mod schedule;
 mod signals;
 mod smtp;
 mod sources;
+mod sql_server;
 mod validation_rules;

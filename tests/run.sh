@@ -10,6 +10,11 @@ if ! python3 -c 'import duckdb, aiosmtpd, trustme' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme
 fi
 
+# psql is the real client the SQL endpoint is tested with (Debian's postgresql-client).
+if ! command -v psql >/dev/null; then
+  apt-get install -y -q postgresql-client >/dev/null
+fi
+
 # A fresh checkout gains nothing from incremental builds but their disk space.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Style and lints are part of the tests: rustfmt.toml's formatting, and no

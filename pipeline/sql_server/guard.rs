@@ -1,0 +1,188 @@
+//! What a client of the SQL endpoint may run: the first query hook, on every
+//! path (simple query; extended parse and execute, so prepared statements and
+//! portals too). A query or EXPLAIN is planned and refused unless it only
+//! reads, as in `wmo-monitor sql`; SHOW, transactions, cursors over a query
+//! and `SET` of a client setting pass; everything else (DDL, DML, COPY, SET of
+//! an engine setting) is refused with one sentence. Each statement is logged
+//! with its user.
+
+use crate::engine::statement;
+use async_trait::async_trait;
+use datafusion::common::ParamValues;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::{Set, Statement};
+use datafusion_postgres::hooks::{HookClient, QueryHook};
+use pgwire::api::ClientInfo;
+use pgwire::api::results::Response;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use std::time::Duration;
+
+/// The settings a client may change for its own connection (PostgreSQL's
+/// client settings, which psql, pgjdbc and Npgsql send on connect).
+const CLIENT_SETTINGS: &[&str] = &[
+    "application_name",
+    "bytea_output",
+    "client_encoding",
+    "client_min_messages",
+    "datestyle",
+    "extra_float_digits",
+    "intervalstyle",
+    "search_path",
+    "statement_timeout",
+];
+
+/// The metadata key datafusion-postgres reads the statement time limit from.
+pub const TIMEOUT_KEY: &str = "statement_timeout_ms";
+
+pub struct Guard {
+    /// `[query] timeout_seconds`: a client may lower it, never raise it.
+    pub timeout: Duration,
+}
+
+fn refused(code: &str, message: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))
+}
+
+const READ_ONLY: &str = "refused: the SQL endpoint is read-only, so CREATE, DROP, INSERT, UPDATE, DELETE, COPY and SET of engine settings are not allowed";
+
+fn user(client: &(dyn ClientInfo + Send + Sync)) -> String {
+    client.metadata().get("user").cloned().unwrap_or_default()
+}
+
+/// A statement as the log shows it: one line, at most 300 characters.
+fn logged(statement: &Statement) -> String {
+    let text: String = statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+impl Guard {
+    async fn check(&self, statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
+        match statement {
+            Statement::Query(_) | Statement::Explain { .. } => reads_only(statement, ctx).await,
+            Statement::Declare { stmts } => {
+                for declare in stmts {
+                    if let Some(query) = &declare.for_query {
+                        reads_only(&Statement::Query(query.clone()), ctx).await?;
+                    }
+                }
+                Ok(())
+            }
+            Statement::Set(set) => self.check_set(set),
+            Statement::ShowVariable { .. }
+            | Statement::ShowVariables { .. }
+            | Statement::ShowStatus { .. }
+            | Statement::ShowCatalogs { .. }
+            | Statement::ShowTables { .. }
+            | Statement::ShowColumns { .. }
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Fetch { .. }
+            | Statement::Close { .. }
+            | Statement::Discard { .. } => Ok(()),
+            _ => Err(refused("25006", READ_ONLY)),
+        }
+    }
+
+    fn check_set(&self, set: &Set) -> PgWireResult<()> {
+        match set {
+            Set::SingleAssignment { scope: None, hivevar: false, variable, values } => {
+                let name = variable.to_string().to_lowercase();
+                if !CLIENT_SETTINGS.contains(&name.as_str()) {
+                    return Err(refused(
+                        "25006",
+                        format!("refused: {name} is not a client setting; the endpoint's engine settings are fixed"),
+                    ));
+                }
+                if name == "statement_timeout" {
+                    let value = values.first().map(|v| v.to_string()).unwrap_or_default();
+                    let millis = milliseconds(value.trim_matches(|c| c == '\'' || c == '"'));
+                    if millis.is_none_or(|ms| ms == 0 || ms > self.timeout.as_millis()) {
+                        return Err(refused(
+                            "22023",
+                            format!(
+                                "refused: statement_timeout may only be lowered, below the endpoint's {} s",
+                                self.timeout.as_secs()
+                            ),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Set::SetTimeZone { local: false, .. } | Set::SetNames { .. } => Ok(()),
+            _ => Err(refused("25006", READ_ONLY)),
+        }
+    }
+}
+
+/// `5000`, `5000ms`, `5s` or `1min` in milliseconds.
+fn milliseconds(text: &str) -> Option<u128> {
+    let text = text.trim();
+    let (number, factor) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = text.strip_suffix("min") {
+        (n, 60_000)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (text, 1)
+    };
+    number.trim().parse::<u128>().ok().map(|n| n * factor)
+}
+
+/// Plans the statement and refuses it unless it only reads.
+async fn reads_only(statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
+    let plan = ctx
+        .state()
+        .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(statement.clone())))
+        .await
+        .map_err(|e| refused("42601", statement::explain(e).to_string()))?;
+    statement::read_only().verify_plan(&plan).map_err(|_| refused("25006", READ_ONLY))
+}
+
+#[async_trait]
+impl QueryHook for Guard {
+    async fn handle_simple_query(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        let who = client.metadata().get("user").cloned().unwrap_or_default();
+        tracing::info!("sql-server: {who} runs {}", logged(statement));
+        self.check(statement, ctx).await.err().map(|e| {
+            tracing::warn!("sql-server: {who}'s statement refused: {e}");
+            Err(e)
+        })
+    }
+
+    async fn handle_extended_parse_query(
+        &self,
+        statement: &Statement,
+        ctx: &SessionContext,
+        client: &(dyn ClientInfo + Send + Sync),
+    ) -> Option<PgWireResult<LogicalPlan>> {
+        let who = user(client);
+        tracing::info!("sql-server: {who} prepares {}", logged(statement));
+        self.check(statement, ctx).await.err().map(|e| {
+            tracing::warn!("sql-server: {who}'s statement refused: {e}");
+            Err(e)
+        })
+    }
+
+    async fn handle_extended_query(
+        &self,
+        statement: &Statement,
+        _plan: &LogicalPlan,
+        _params: &ParamValues,
+        ctx: &SessionContext,
+        _client: &mut dyn HookClient,
+    ) -> Option<PgWireResult<Response>> {
+        // Checked again: a portal may run a statement prepared before.
+        self.check(statement, ctx).await.err().map(Err)
+    }
+}

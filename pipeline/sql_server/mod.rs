@@ -1,0 +1,184 @@
+//! `wmo-monitor sql-server`: the lake over the Postgres wire protocol, for the
+//! analysts' own tools (psql, DBeaver, Metabase, Excel and Power BI through
+//! their drivers, Python). A second front end on the engine `wmo-monitor sql`
+//! uses: the same tables and views, the same read-only rule.
+//!
+//! Built on datafusion-postgres (pgwire, and its `pg_catalog` for the
+//! clients' catalogue queries), with its open defaults closed: logins are
+//! SCRAM-SHA-256 against the users file (`login`, `users`), only reading
+//! passes (`guard`), a client on another machine must use TLS, and the number
+//! of connections is bounded.
+
+pub mod guard;
+pub mod login;
+pub mod users;
+
+use crate::config::{Config, SqlServer};
+use crate::engine::{self, Limits, session};
+use crate::error::{Error, Result};
+use datafusion_postgres::DfSessionService;
+use datafusion_postgres::hooks::QueryHook;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::{ConnectionManager, PgWireServerHandlers};
+use rand::RngCore;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use users::Users;
+
+/// What every connection shares.
+struct Handlers {
+    service: Arc<DfSessionService>,
+    users: Arc<Users>,
+    secret: Arc<[u8; 32]>,
+    connections: Arc<ConnectionManager>,
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.service.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.service.clone()
+    }
+
+    // A new one per connection: it holds that connection's login.
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(login::Login::new(self.users.clone(), self.secret.clone(), self.connections.clone()))
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::new(DefaultCancelHandler::new(self.connections.clone()))
+    }
+}
+
+/// The endpoint's settings, or why it cannot start.
+pub fn settings(config: &Config) -> Result<&SqlServer> {
+    config.sql_server.as_ref().ok_or_else(|| {
+        Error::Invalid(format!(
+            "{} has no [sql_server] table: add one (README, \"The SQL endpoint\") to switch the endpoint on",
+            config.origin
+        ))
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub fn run(config: &Config) -> Result<()> {
+    let settings = settings(config)?;
+    session::runtime()?.block_on(async {
+        let server = Server::bind(config, settings).await?;
+        println!(
+            "Serving the lake on {} ({}); stop with Ctrl-C.",
+            server.address,
+            if server.tls.is_some() { "TLS, or plain from this machine" } else { "plain, from this machine only" }
+        );
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| Error::Invalid(format!("cannot wait for SIGTERM: {e}")))?;
+        tokio::select! {
+            result = server.serve() => result,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = terminate.recv() => Ok(()),
+        }
+    })
+}
+
+/// A bound endpoint, ready to serve.
+pub struct Server {
+    pub address: SocketAddr,
+    listener: TcpListener,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+    handlers: Arc<Handlers>,
+    limit: Arc<Semaphore>,
+}
+
+impl Server {
+    /// Opens the engine over the lake and binds the port (port 0: any free one).
+    pub async fn bind(config: &Config, settings: &SqlServer) -> Result<Server> {
+        let users = Users::load(&settings.users)?;
+        if users.names().next().is_none() {
+            tracing::warn!(
+                "sql-server: {} holds no user, so nobody can log in: `wmo-monitor users add NAME`",
+                settings.users.display()
+            );
+        }
+        let tls = match (&settings.tls_cert, &settings.tls_key) {
+            (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
+            _ => None,
+        };
+        let ctx = engine::open(config, None, &Limits::of(config)).await?;
+        datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
+            &ctx,
+            "datafusion",
+            datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
+        )
+        .map_err(|e| Error::Sql(format!("cannot set up pg_catalog: {e}")))?;
+        let hooks: Vec<Arc<dyn QueryHook>> = vec![
+            Arc::new(guard::Guard { timeout: config.query_timeout }),
+            Arc::new(CursorStatementHook),
+            Arc::new(SetShowHook),
+            Arc::new(TransactionStatementHook),
+        ];
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        let handlers = Arc::new(Handlers {
+            service: Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks)),
+            users: Arc::new(users),
+            secret: Arc::new(secret),
+            connections: Arc::new(ConnectionManager::new()),
+        });
+        let listener = TcpListener::bind((settings.listen.as_str(), settings.port))
+            .await
+            .map_err(|e| Error::Invalid(format!("cannot listen on {}:{}: {e}", settings.listen, settings.port)))?;
+        let address = listener.local_addr().map_err(|e| Error::Invalid(format!("cannot listen: {e}")))?;
+        Ok(Server { address, listener, tls, handlers, limit: Arc::new(Semaphore::new(settings.max_connections)) })
+    }
+
+    /// Accepts connections, each on a task of its own, until dropped.
+    pub async fn serve(self) -> Result<()> {
+        loop {
+            let (socket, peer) = match self.listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!("sql-server: cannot accept a connection: {e}");
+                    continue;
+                }
+            };
+            let Ok(permit) = self.limit.clone().try_acquire_owned() else {
+                tracing::warn!("sql-server: connection from {peer} refused: all connections are in use");
+                drop(socket);
+                continue;
+            };
+            let (tls, handlers) = (self.tls.clone(), self.handlers.clone());
+            tokio::spawn(async move {
+                if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
+                    tracing::info!("sql-server: connection from {peer} ended: {e}");
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+fn tls_acceptor(cert: &Path, key: &Path) -> Result<pgwire::tokio::TlsAcceptor> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+        .map_err(|e| Error::Invalid(format!("sql_server.tls_cert {}: {e}", cert.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| Error::Invalid(format!("sql_server.tls_key {}: {e}", key.display())))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .map_err(|e| Error::Invalid(format!("sql_server TLS: {e}")))?;
+    Ok(pgwire::tokio::TlsAcceptor::from(Arc::new(config)))
+}

@@ -1,0 +1,228 @@
+//! The Postgres endpoint with a real client: psql (Debian's postgresql-client,
+//! which tests/run.sh installs when missing), against one server per test
+//! group on a free loopback port.
+
+use crate::support::Deployment;
+use std::process::Command;
+use std::sync::OnceLock;
+use wmo_monitor::compute::{self, ComputeOptions};
+use wmo_monitor::config::SqlServer;
+use wmo_monitor::sql_server::{Server, users::Users};
+
+const USER: &str = "analist";
+const PASSWORD: &str = "een lang wachtwoord";
+
+struct Running {
+    deployment: Deployment,
+    port: u16,
+}
+
+/// One server over the computed fixture lake, for every test here.
+fn server() -> &'static Running {
+    static RUNNING: OnceLock<Running> = OnceLock::new();
+    RUNNING.get_or_init(|| {
+        let mut deployment = Deployment::new().with_all_fixtures();
+        deployment.ingest();
+        let september = chrono::NaiveDate::from_ymd_opt(2019, 9, 30).expect("a date");
+        compute::compute(&deployment.config, &ComputeOptions { as_of: Some(september), ..Default::default() })
+            .expect("compute");
+        let users = deployment.config.paths.data.join("sql-users");
+        Users::add(&users, USER, PASSWORD).expect("a user");
+        // Every address, so a test can also come from one that is not loopback.
+        let settings =
+            SqlServer { listen: "0.0.0.0".into(), port: 0, users, tls_cert: None, tls_key: None, max_connections: 8 };
+        deployment.config.sql_server = Some(settings.clone());
+        let config = deployment.config.clone();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let server = Server::bind(&config, &settings).await.expect("the server binds");
+                sender.send(server.address.port()).expect("the port");
+                server.serve().await.expect("it serves");
+            });
+        });
+        let port = receiver.recv().expect("the server started");
+        Running { deployment, port }
+    })
+}
+
+/// psql's answer to one command: (succeeded, stdout, stderr).
+fn psql(password: &str, command: &str) -> (bool, String, String) {
+    psql_as("127.0.0.1", server().port, USER, password, &[command])
+}
+
+/// psql's answer to some commands in one session, from the host to the port.
+fn psql_as(host: &str, port: u16, user: &str, password: &str, commands: &[&str]) -> (bool, String, String) {
+    let mut psql = Command::new("psql");
+    psql.arg(format!("host={host} port={port} user={user} dbname=wmo sslmode=disable")).args([
+        "--no-psqlrc",
+        "-X",
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+    ]);
+    for command in commands {
+        psql.args(["-c", command]);
+    }
+    let output = psql
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()
+        .expect("psql runs (Debian's postgresql-client; tests/run.sh installs it)");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn psql_logs_in_with_scram_and_gets_what_the_sql_command_gets() {
+    let (ok, out, err) = psql(PASSWORD, "select periode, clienten, gedeclareerd from kpi_wmo order by periode");
+    assert!(ok, "{err}");
+    let running = server();
+    let config = &running.deployment.config;
+    let ctx_rows = wmo_monitor::engine::session::runtime().expect("runtime").block_on(async {
+        let ctx = wmo_monitor::engine::open(config, None, &wmo_monitor::engine::Limits::of(config)).await?;
+        wmo_monitor::engine::rows::query(
+            &ctx,
+            "select periode, clienten, gedeclareerd from kpi_wmo order by periode",
+            "x",
+        )
+        .await
+    });
+    let expected: Vec<String> = ctx_rows
+        .expect("the engine answers")
+        .iter()
+        .map(|r| format!("{}|{}|{}", r.text("periode"), r.text("clienten"), r.get("gedeclareerd").text()))
+        .collect();
+    let got: Vec<String> = out.lines().map(str::to_string).collect();
+    assert_eq!(got.len(), expected.len(), "{out}");
+    let cells = |line: &str| -> Vec<String> {
+        // Numbers compared as numbers: psql prints a decimal with its scale (0.00), the engine's rows normalised (0).
+        line.split('|')
+            .map(|c| c.parse::<rust_decimal::Decimal>().map_or_else(|_| c.to_string(), |d| d.normalize().to_string()))
+            .collect()
+    };
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(cells(g), cells(e), "{out}");
+    }
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_the_server_still_serves() {
+    let (ok, _, err) = psql("niet het wachtwoord", "select 1");
+    assert!(!ok);
+    assert!(err.contains("password authentication failed for user \"analist\""), "{err}");
+    let (ok, out, err) = psql(PASSWORD, "select 1");
+    assert!(ok && out == "1", "{out} {err}");
+}
+
+#[test]
+fn writes_copies_and_engine_settings_are_refused_and_the_server_still_serves() {
+    for statement in [
+        "create table x (a int)",
+        "create external table y stored as parquet location '/etc'",
+        "insert into kpi_wmo (periode) values ('x')",
+        "drop table kpi_wmo",
+        "copy kpi_wmo to '/tmp/wmo-copy.csv'",
+        "set datafusion.execution.batch_size = 1",
+        "select * into kopie from kpi_wmo",
+    ] {
+        let (ok, _, err) = psql(PASSWORD, statement);
+        assert!(!ok, "{statement} was allowed");
+        assert!(err.contains("refused"), "{statement}: {err}");
+    }
+    assert!(!std::path::Path::new("/tmp/wmo-copy.csv").exists());
+    let (ok, out, err) = psql(PASSWORD, "select count(*) > 0 from kpi_aanbieder");
+    assert!(ok && out == "t", "{out} {err}");
+}
+
+#[test]
+fn client_settings_pass_and_the_time_limit_can_only_be_lowered() {
+    let (ok, _, err) = psql(PASSWORD, "set application_name = 'dbeaver'");
+    assert!(ok, "{err}");
+    let (ok, _, err) = psql(PASSWORD, "set statement_timeout = 0");
+    assert!(!ok && err.contains("may only be lowered"), "{err}");
+    let (ok, _, err) = psql(PASSWORD, "set statement_timeout = '5s'");
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn an_unknown_user_gets_the_same_answer_as_a_wrong_password() {
+    let (ok, _, err) = psql_as("127.0.0.1", server().port, "niemand", PASSWORD, &["select 1"]);
+    assert!(!ok);
+    assert!(err.contains("password authentication failed for user \"niemand\""), "{err}");
+}
+
+#[test]
+fn after_a_refused_statement_the_connection_goes_on() {
+    let running = server();
+    let mut psql = Command::new("psql");
+    let output = psql
+        .arg(format!("host=127.0.0.1 port={} user={USER} dbname=wmo sslmode=disable", running.port))
+        .args(["--no-psqlrc", "-X", "-At", "-c", "drop table kpi_wmo", "-c", "select 41 + 1"])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("psql runs");
+    let (out, err) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(err.contains("refused: the SQL endpoint is read-only"), "{err}");
+    assert_eq!(out.trim(), "42", "{err}");
+}
+
+#[test]
+fn a_file_or_url_is_no_table() {
+    for statement in ["select * from '/etc/passwd'", "select * from 'https://example.org/x.parquet'"] {
+        let (ok, _, err) = psql(PASSWORD, statement);
+        assert!(!ok, "{statement} was read");
+        assert!(err.contains("ERROR"), "{statement}: {err}");
+    }
+}
+
+/// The address of this machine on its default route, when it has one.
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // No packet is sent: connecting a UDP socket only picks the route.
+    socket.connect("10.255.255.255:9").ok()?;
+    socket.local_addr().ok().map(|a| a.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}
+
+#[test]
+fn a_plain_connection_from_another_address_than_loopback_is_refused() {
+    let address = non_loopback_address().expect("this machine has an address besides loopback");
+    let (ok, _, err) = psql_as(&address.to_string(), server().port, USER, PASSWORD, &["select 1"]);
+    assert!(!ok, "a plain connection from {address} was let in");
+    assert!(err.contains("connections from another machine must use TLS"), "{err}");
+}
+
+#[test]
+fn connections_past_the_limit_are_refused_until_one_ends() {
+    let running = server();
+    let mut config = running.deployment.config.clone();
+    let mut settings = config.sql_server.clone().expect("configured");
+    settings.listen = "127.0.0.1".into();
+    settings.max_connections = 2;
+    config.sql_server = Some(settings.clone());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+        runtime.block_on(async {
+            let server = Server::bind(&config, &settings).await.expect("the server binds");
+            sender.send(server.address.port()).expect("the port");
+            server.serve().await.expect("it serves");
+        });
+    });
+    let port = receiver.recv().expect("started");
+    // Two clients that connect and say nothing hold both connections.
+    let idle: Vec<std::net::TcpStream> =
+        (0..2).map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects")).collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
+    assert!(!ok, "a third connection was let in");
+    assert!(err.contains("closed the connection") || err.contains("server closed"), "{err}");
+    drop(idle);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
+    assert!(ok && out == "1", "{out} {err}");
+}
