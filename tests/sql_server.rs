@@ -226,3 +226,13 @@ fn connections_past_the_limit_are_refused_until_one_ends() {
     let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
     assert!(ok && out == "1", "{out} {err}");
 }
+
+#[test]
+fn psql_lists_the_tables_and_describes_one() {
+    let (ok, out, err) = psql(PASSWORD, "\\dt");
+    assert!(ok, "{err}");
+    assert!(out.lines().any(|l| l.starts_with("opslag|kpi_wmo|table")), "{out}");
+    let (ok, out, err) = psql(PASSWORD, "\\d kpi_begroting");
+    assert!(ok, "{err}");
+    assert!(out.lines().any(|l| l.starts_with("gerealiseerd|numeric")), "{out}");
+}
