@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # DuckDB reads the lake as a second, independent Parquet reader; aiosmtpd is
 # the real SMTP server deliver sends to, with a test CA from trustme.
-if ! python3 -c 'import duckdb, aiosmtpd, trustme' 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme
+# psycopg 3 is a real client of the SQL endpoint that binds parameters on the server.
+if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]"
 fi
 
 # psql is the real client the SQL endpoint is tested with (Debian's postgresql-client).

@@ -198,22 +198,7 @@ fn a_plain_connection_from_another_address_than_loopback_is_refused() {
 
 #[test]
 fn connections_past_the_limit_are_refused_until_one_ends() {
-    let running = server();
-    let mut config = running.deployment.config.clone();
-    let mut settings = config.sql_server.clone().expect("configured");
-    settings.listen = "127.0.0.1".into();
-    settings.max_connections = 2;
-    config.sql_server = Some(settings.clone());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
-        runtime.block_on(async {
-            let server = Server::bind(&config, &settings).await.expect("the server binds");
-            sender.send(server.address.port()).expect("the port");
-            server.serve().await.expect("it serves");
-        });
-    });
-    let port = receiver.recv().expect("started");
+    let port = own_server(|_, settings| settings.max_connections = 2);
     // Two clients that connect and say nothing hold both connections.
     let idle: Vec<std::net::TcpStream> =
         (0..2).map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects")).collect();
@@ -232,7 +217,61 @@ fn psql_lists_the_tables_and_describes_one() {
     let (ok, out, err) = psql(PASSWORD, "\\dt");
     assert!(ok, "{err}");
     assert!(out.lines().any(|l| l.starts_with("opslag|kpi_wmo|table")), "{out}");
+    let (ok, out, err) = psql(PASSWORD, "\\dv");
+    assert!(ok, "{err}");
+    assert!(out.lines().any(|l| l.starts_with("public|kpi_wmo|view")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("public|stg_declaratieregels|view")), "{out}");
     let (ok, out, err) = psql(PASSWORD, "\\d kpi_begroting");
     assert!(ok, "{err}");
     assert!(out.lines().any(|l| l.starts_with("gerealiseerd|numeric")), "{out}");
+}
+
+/// psycopg 3 (PyPI; tests/run.sh installs it) runs `code` with a cursor `cur`
+/// on a connection to the port: (succeeded, stdout, stderr).
+fn psycopg(port: u16, code: &str) -> (bool, String, String) {
+    let script = format!(
+        "import psycopg\nwith psycopg.connect(host='127.0.0.1', port={port}, user='{USER}', password='{PASSWORD}', dbname='wmo', sslmode='disable') as conn:\n    cur = conn.cursor()\n    {code}\n"
+    );
+    let output = Command::new("python3").args(["-c", &script]).output().expect("python3 runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+/// A server of its own over the same lake, with other settings.
+fn own_server(change: impl FnOnce(&mut wmo_monitor::Config, &mut SqlServer)) -> u16 {
+    let running = server();
+    let mut config = running.deployment.config.clone();
+    let mut settings = config.sql_server.clone().expect("configured");
+    settings.listen = "127.0.0.1".into();
+    change(&mut config, &mut settings);
+    config.sql_server = Some(settings.clone());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+        runtime.block_on(async {
+            let server = Server::bind(&config, &settings).await.expect("the server binds");
+            sender.send(server.address.port()).expect("the port");
+            server.serve().await.expect("it serves");
+        });
+    });
+    receiver.recv().expect("started")
+}
+
+#[test]
+fn a_statement_past_the_time_limit_is_stopped_on_both_protocols_and_the_server_still_serves() {
+    let port = own_server(|config, _| config.query_timeout = std::time::Duration::from_secs(1));
+    let slow = "select count(*) from generate_series(1, 20000000000) a";
+    let started = std::time::Instant::now();
+    let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &[slow]);
+    assert!(!ok && err.contains("the statement was stopped after 1 s"), "{err}");
+    // The extended protocol (Parse, Bind, Execute): psycopg binds a parameter on the server.
+    let (ok, _, err) =
+        psycopg(port, &format!("cur.execute(\"{slow} where a.value > %s\", (0,)); print(cur.fetchall())"));
+    assert!(!ok && err.contains("the statement was stopped after 1 s"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "stopped on time: {:?}", started.elapsed());
+    let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
+    assert!(ok && out == "1", "{out} {err}");
 }

@@ -9,6 +9,7 @@
 //! passes (`guard`), a client on another machine must use TLS, and the number
 //! of connections is bounded.
 
+pub mod deadline;
 pub mod guard;
 pub mod login;
 pub mod users;
@@ -114,6 +115,11 @@ impl Server {
             _ => None,
         };
         let ctx = engine::open(config, None, &Limits::of(config)).await?;
+        // Every plan under the time limit, whichever protocol path runs it.
+        let state = datafusion::execution::SessionStateBuilder::new_from_existing(ctx.state())
+            .with_physical_optimizer_rule(Arc::new(deadline::Deadline(config.query_timeout)))
+            .build();
+        let ctx = datafusion::prelude::SessionContext::new_with_state(state);
         datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
             &ctx,
             "datafusion",
