@@ -32,17 +32,7 @@ fn server() -> &'static Running {
         let settings =
             SqlServer { listen: "0.0.0.0".into(), port: 0, users, tls_cert: None, tls_key: None, max_connections: 8 };
         deployment.config.sql_server = Some(settings.clone());
-        let config = deployment.config.clone();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
-            runtime.block_on(async {
-                let server = Server::bind(&config, &settings).await.expect("the server binds");
-                sender.send(server.address.port()).expect("the port");
-                server.serve().await.expect("it serves");
-            });
-        });
-        let port = receiver.recv().expect("the server started");
+        let port = start(deployment.config.clone(), settings);
         Running { deployment, port }
     })
 }
@@ -247,6 +237,11 @@ fn own_server(change: impl FnOnce(&mut wmo_monitor::Config, &mut SqlServer)) -> 
     let mut settings = config.sql_server.clone().expect("configured");
     settings.listen = "127.0.0.1".into();
     change(&mut config, &mut settings);
+    start(config, settings)
+}
+
+/// Starts a server on a thread of its own; returns its port.
+fn start(mut config: wmo_monitor::Config, settings: SqlServer) -> u16 {
     config.sql_server = Some(settings.clone());
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
