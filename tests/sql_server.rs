@@ -270,3 +270,46 @@ fn a_statement_past_the_time_limit_is_stopped_on_both_protocols_and_the_server_s
     let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
     assert!(ok && out == "1", "{out} {err}");
 }
+
+#[test]
+fn with_tls_another_machine_gets_in_encrypted_and_still_not_in_plain_text() {
+    let folder = tempfile::tempdir().expect("a folder for the certificates");
+    // A test CA and a server certificate from trustme (PyPI; tests/run.sh installs it).
+    let made = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, trustme\nca = trustme.CA()\ncert = ca.issue_cert('127.0.0.1', 'localhost')\n\
+             ca.cert_pem.write_to_path(sys.argv[1] + '/ca.pem')\n\
+             cert.private_key_pem.write_to_path(sys.argv[1] + '/server.key')\n\
+             open(sys.argv[1] + '/server.pem', 'wb').write(b''.join(p.bytes() for p in cert.cert_chain_pems))\n",
+        )
+        .arg(folder.path())
+        .output()
+        .expect("python3 runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let port = own_server(|_, settings| {
+        settings.listen = "0.0.0.0".into();
+        settings.tls_cert = Some(folder.path().join("server.pem"));
+        settings.tls_key = Some(folder.path().join("server.key"));
+    });
+    let address = non_loopback_address().expect("this machine has an address besides loopback");
+    let ca = folder.path().join("ca.pem");
+    let conninfo = |host: &str, ssl: &str| {
+        format!("host={host} port={port} user={USER} dbname=wmo {ssl} sslrootcert={}", ca.display())
+    };
+    let run = |conninfo: String| {
+        let output = Command::new("psql")
+            .args([conninfo.as_str(), "--no-psqlrc", "-X", "-At", "-c", "select 1"])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .expect("psql runs");
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).to_string())
+    };
+    // Encrypted (verify-ca fails without TLS), the server's certificate checked against the test CA.
+    let (ok, err) = run(conninfo(&address.to_string(), "sslmode=verify-ca"));
+    assert!(ok, "a TLS connection from {address} was refused: {err}");
+    let (ok, err) = run(conninfo(&address.to_string(), "sslmode=disable"));
+    assert!(!ok && err.contains("must use TLS"), "{err}");
+    let (ok, err) = run(conninfo("127.0.0.1", "sslmode=disable"));
+    assert!(ok, "plain from this machine: {err}");
+}
