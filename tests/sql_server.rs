@@ -313,3 +313,50 @@ fn with_tls_another_machine_gets_in_encrypted_and_still_not_in_plain_text() {
     let (ok, err) = run(conninfo("127.0.0.1", "sslmode=disable"));
     assert!(ok, "plain from this machine: {err}");
 }
+
+#[test]
+fn serve_also_listens_when_the_endpoint_is_configured() {
+    let running = server();
+    let deployment_folder = running.deployment.config.paths.data.parent().expect("the deployment folder").to_path_buf();
+    // A free port, then a configuration of the same deployment that names it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
+    let config_file = deployment_folder.join("met-endpoint.toml");
+    let own = std::fs::read_to_string(deployment_folder.join("wmo-monitor.toml")).expect("config");
+    std::fs::write(&config_file, format!("{own}\n[sql_server]\nport = {port}\nusers = \"data/sql-users\"\n"))
+        .expect("config");
+    // A schedules folder whose one job is far away, so serve only listens.
+    let schedules = tempfile::tempdir().expect("schedules");
+    std::fs::write(
+        schedules.path().join("ooit.toml"),
+        "cron = \"0 6 1 1 *\"\ntimezone = \"Europe/Amsterdam\"\njob = \"ingest\"\n",
+    )
+    .expect("schedule");
+    let text = std::fs::read_to_string(&config_file).expect("config");
+    std::fs::write(
+        &config_file,
+        text.replacen("[paths]\n", &format!("[paths]\nschedules = {:?}\n", schedules.path().display().to_string()), 1),
+    )
+    .expect("config");
+    let serve = Command::new(env!("CARGO_BIN_EXE_wmo-monitor"))
+        .args(["--config", &config_file.to_string_lossy(), "serve"])
+        .env_remove(wmo_monitor::config::KEY_ENV)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let answer = loop {
+        let answer = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 40 + 2"]);
+        if answer.0 || std::time::Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let status = Command::new("kill").args(["-TERM", &serve.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let output = serve.wait_with_output().expect("serve ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(answer.0 && answer.1 == "42", "{answer:?}\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(&format!("SQL endpoint on 127.0.0.1:{port}")), "{stdout}");
+    assert!(output.status.success(), "SIGTERM ends serve cleanly\n{stdout}");
+}

@@ -7,6 +7,8 @@
 //! machine was off is due at once at start-up.
 //!
 //! A job runs on its own thread (the stages start their own query runtime).
+//! With `[sql_server]` configured, the Postgres endpoint listens too, on a
+//! thread of its own, until `serve` exits.
 //! On SIGTERM no new run starts; a running one is finished and recorded, so
 //! the lake is left as after any run, then `serve` exits.
 
@@ -37,6 +39,12 @@ pub fn serve(config: &Config) -> Result<()> {
 async fn serve_until_stopped(config: &Config) -> Result<()> {
     let schedules = definition::load(&config.paths.schedules)?;
     let _lock = serve_lock(config)?;
+    // The analysts' endpoint, when configured, on a thread and runtime of its
+    // own: its queries never wait for the scheduler's one thread, nor the
+    // other way round. Started after the lock, so a second `serve` says why.
+    if let Some(address) = crate::sql_server::start_in_background(config)? {
+        println!("SQL endpoint on {address} (see `wmo-monitor sql-server`)");
+    }
     let lake = Lake::open(&config.paths.lake())?;
     let mut scheduler = Scheduler::new(schedules, &runlog::last_slots(&runlog::read(&lake)?), Utc::now());
     for (index, s) in scheduler.schedules.iter().enumerate() {

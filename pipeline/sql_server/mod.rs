@@ -91,6 +91,46 @@ pub fn run(config: &Config) -> Result<()> {
     })
 }
 
+/// Starts the endpoint on a thread and runtime of its own, as `serve` does
+/// when `[sql_server]` is configured; returns where it listens, once it does.
+pub fn start_in_background(config: &Config) -> Result<Option<SocketAddr>> {
+    let Some(settings) = config.sql_server.clone() else {
+        return Ok(None);
+    };
+    let config = config.clone();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("sql-server".into())
+        .spawn(move || {
+            let runtime = match session::runtime() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+            };
+            runtime.block_on(async {
+                match Server::bind(&config, &settings).await {
+                    Ok(server) => {
+                        let _ = sender.send(Ok(server.address));
+                        if let Err(e) = server.serve().await {
+                            tracing::error!("sql-server stopped: {e}");
+                        }
+                    }
+                    Err(e) => {
+                        let _ = sender.send(Err(e));
+                    }
+                }
+            });
+        })
+        .map_err(|e| Error::Invalid(format!("cannot start the SQL endpoint: {e}")))?;
+    match receiver.recv() {
+        Ok(Ok(address)) => Ok(Some(address)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Invalid("the SQL endpoint stopped before it listened".into())),
+    }
+}
+
 /// A bound endpoint, ready to serve.
 pub struct Server {
     pub address: SocketAddr,
