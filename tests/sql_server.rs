@@ -360,3 +360,30 @@ fn serve_also_listens_when_the_endpoint_is_configured() {
     assert!(stdout.contains(&format!("SQL endpoint on 127.0.0.1:{port}")), "{stdout}");
     assert!(output.status.success(), "SIGTERM ends serve cleanly\n{stdout}");
 }
+
+#[test]
+fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
+    let deployment = Deployment::new();
+    deployment.inbox("wmo301.xml", crate::support::fixture("inbox/wmo301.xml"));
+    deployment.ingest();
+    let users = deployment.config.paths.data.join("sql-users");
+    Users::add(&users, USER, PASSWORD).expect("a user");
+    let settings =
+        SqlServer { listen: "127.0.0.1".into(), port: 0, users, tls_cert: None, tls_key: None, max_connections: 4 };
+    let port = start(deployment.config.clone(), settings);
+    let count = || psql_as("127.0.0.1", port, USER, PASSWORD, &["select count(*) from laadlog"]);
+    let before = count();
+    assert!(before.0 && before.1 == "1", "{before:?}");
+
+    deployment.inbox("wmo305.xml", crate::support::fixture("inbox/wmo305.xml"));
+    deployment.ingest();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let after = loop {
+        let after = count();
+        if after.1 != "1" || std::time::Instant::now() > deadline {
+            break after;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert!(after.0 && after.1 == "2", "the second file's batch was not seen: {after:?}");
+}

@@ -29,26 +29,35 @@ use pgwire::api::{ConnectionManager, PgWireServerHandlers};
 use rand::RngCore;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use users::Users;
 
 /// What every connection shares.
 struct Handlers {
-    service: Arc<DfSessionService>,
+    /// The session over the lake as it was at the last look; a connection
+    /// keeps the one it began with, a new one gets the newest.
+    service: RwLock<Arc<DfSessionService>>,
     users: Arc<Users>,
     secret: Arc<[u8; 32]>,
     connections: Arc<ConnectionManager>,
 }
 
+impl Handlers {
+    fn current(&self) -> Arc<DfSessionService> {
+        // A writer that panicked left a whole value behind: only an Arc is swapped.
+        self.service.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+}
+
 impl PgWireServerHandlers for Handlers {
     fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
-        self.service.clone()
+        self.current()
     }
 
     fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
-        self.service.clone()
+        self.current()
     }
 
     // A new one per connection: it holds that connection's login.
@@ -134,6 +143,7 @@ pub fn start_in_background(config: &Config) -> Result<Option<SocketAddr>> {
 /// A bound endpoint, ready to serve.
 pub struct Server {
     pub address: SocketAddr,
+    config: Config,
     listener: TcpListener,
     tls: Option<pgwire::tokio::TlsAcceptor>,
     handlers: Arc<Handlers>,
@@ -154,28 +164,10 @@ impl Server {
             (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
             _ => None,
         };
-        let ctx = engine::open(config, None, &Limits::of(config)).await?;
-        // Every plan under the time limit, whichever protocol path runs it.
-        let state = datafusion::execution::SessionStateBuilder::new_from_existing(ctx.state())
-            .with_physical_optimizer_rule(Arc::new(deadline::Deadline(config.query_timeout)))
-            .build();
-        let ctx = datafusion::prelude::SessionContext::new_with_state(state);
-        datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
-            &ctx,
-            "datafusion",
-            datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
-        )
-        .map_err(|e| Error::Sql(format!("cannot set up pg_catalog: {e}")))?;
-        let hooks: Vec<Arc<dyn QueryHook>> = vec![
-            Arc::new(guard::Guard { timeout: config.query_timeout }),
-            Arc::new(CursorStatementHook),
-            Arc::new(SetShowHook),
-            Arc::new(TransactionStatementHook),
-        ];
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
         let handlers = Arc::new(Handlers {
-            service: Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks)),
+            service: RwLock::new(session_service(config).await?),
             users: Arc::new(users),
             secret: Arc::new(secret),
             connections: Arc::new(ConnectionManager::new()),
@@ -184,11 +176,21 @@ impl Server {
             .await
             .map_err(|e| Error::Invalid(format!("cannot listen on {}:{}: {e}", settings.listen, settings.port)))?;
         let address = listener.local_addr().map_err(|e| Error::Invalid(format!("cannot listen: {e}")))?;
-        Ok(Server { address, listener, tls, handlers, limit: Arc::new(Semaphore::new(settings.max_connections)) })
+        Ok(Server {
+            address,
+            config: config.clone(),
+            listener,
+            tls,
+            handlers,
+            limit: Arc::new(Semaphore::new(settings.max_connections)),
+        })
     }
 
-    /// Accepts connections, each on a task of its own, until dropped.
+    /// Accepts connections, each on a task of its own, until dropped; and
+    /// looks at the lake every few seconds, so that a new ingest batch or
+    /// compute run is seen by the next connection without a restart.
     pub async fn serve(self) -> Result<()> {
+        tokio::spawn(refresh(self.config.clone(), self.handlers.clone()));
         loop {
             let (socket, peer) = match self.listener.accept().await {
                 Ok(accepted) => accepted,
@@ -209,6 +211,70 @@ impl Server {
                 }
                 drop(permit);
             });
+        }
+    }
+}
+
+/// A session over the lake as it is now: the engine's tables and views,
+/// `pg_catalog`, every plan under the time limit, the guard before all else.
+async fn session_service(config: &Config) -> Result<Arc<DfSessionService>> {
+    let ctx = engine::open(config, None, &Limits::of(config)).await?;
+    // Every plan under the time limit, whichever protocol path runs it.
+    let state = datafusion::execution::SessionStateBuilder::new_from_existing(ctx.state())
+        .with_physical_optimizer_rule(Arc::new(deadline::Deadline(config.query_timeout)))
+        .build();
+    let ctx = datafusion::prelude::SessionContext::new_with_state(state);
+    datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
+        &ctx,
+        "datafusion",
+        datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
+    )
+    .map_err(|e| Error::Sql(format!("cannot set up pg_catalog: {e}")))?;
+    let hooks: Vec<Arc<dyn QueryHook>> = vec![
+        Arc::new(guard::Guard { timeout: config.query_timeout }),
+        Arc::new(CursorStatementHook),
+        Arc::new(SetShowHook),
+        Arc::new(TransactionStatementHook),
+    ];
+    Ok(Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks)))
+}
+
+/// What changes when the lake does: its committed batches and the parts of
+/// its run records (compute, deliver, serve, signals).
+fn lake_version(config: &Config) -> Result<Vec<usize>> {
+    use crate::lake::schema::{BEREKENINGEN, SIGNALEN, UITVOERINGEN, VERZENDINGEN};
+    let lake = crate::lake::Lake::open(&config.paths.lake())?;
+    let mut version = vec![lake.committed_ids()?.len()];
+    for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN, &SIGNALEN] {
+        version.push(crate::lake::journal::parts(&lake, log)?.len());
+    }
+    Ok(version)
+}
+
+/// How often the endpoint looks for a new ingest batch or run.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+async fn refresh(config: Config, handlers: Arc<Handlers>) {
+    let mut seen = lake_version(&config).ok();
+    loop {
+        tokio::time::sleep(LOOK_EVERY).await;
+        let now = match lake_version(&config) {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::warn!("sql-server: cannot look at the lake: {e}");
+                continue;
+            }
+        };
+        if seen.as_ref() == Some(&now) {
+            continue;
+        }
+        match session_service(&config).await {
+            Ok(service) => {
+                *handlers.service.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = service;
+                seen = Some(now);
+                tracing::info!("sql-server: the lake changed; new connections see it");
+            }
+            Err(e) => tracing::warn!("sql-server: the lake changed but cannot be read yet: {e}"),
         }
     }
 }
