@@ -141,16 +141,21 @@ enum UsersCommand {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The services log what they do (each statement of the SQL endpoint with
+    // its user, each login); a command only warns.
+    let service = matches!(cli.command, Command::Serve | Command::SqlServer);
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_max_level(if std::env::var_os("WMO_MONITOR_DEBUG").is_some() {
             tracing::Level::DEBUG
+        } else if service {
+            tracing::Level::INFO
         } else {
             tracing::Level::WARN
         })
         .init();
-    let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -358,6 +358,10 @@ fn serve_also_listens_when_the_endpoint_is_configured() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(answer.0 && answer.1 == "42", "{answer:?}\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(&format!("SQL endpoint on 127.0.0.1:{port}")), "{stdout}");
+    // The service's log on stderr: the login and the statement, with the user.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sql-server: analist logged in from 127.0.0.1"), "{stderr}");
+    assert!(stderr.contains("sql-server: analist runs SELECT 40 + 2"), "{stderr}");
     assert!(output.status.success(), "SIGTERM ends serve cleanly\n{stdout}");
 }
 
