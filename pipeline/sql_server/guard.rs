@@ -50,9 +50,11 @@ fn user(client: &(dyn ClientInfo + Send + Sync)) -> String {
     client.metadata().get("user").cloned().unwrap_or_default()
 }
 
-/// A statement as the log shows it: one line, at most 300 characters.
+/// A statement as the log shows it: one line, at most 300 characters, and a
+/// number that could be a BSN (an analyst may type one) masked.
 fn logged(statement: &Statement) -> String {
-    let text: String = statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = crate::privacy::mask_bsn_like(&text);
     match text.char_indices().nth(300) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,
