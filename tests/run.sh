@@ -13,7 +13,9 @@ fi
 
 # psql is the real client the SQL endpoint is tested with (Debian's postgresql-client).
 if ! command -v psql >/dev/null; then
-  apt-get install -y -q postgresql-client >/dev/null
+  # A fresh machine may have no package lists yet.
+  apt-get install -y -q postgresql-client >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q postgresql-client >/dev/null; }
 fi
 
 # A fresh checkout gains nothing from incremental builds but their disk space.
