@@ -94,12 +94,7 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
     let (peildatum, perioden, rows) = runtime.block_on(async {
         let ctx = session::context(&crate::engine::Limits::of(config))?;
         catalog::register_lake(&ctx, &lake).await?;
-        let peildatum = match options.as_of {
-            Some(date) => date,
-            None => catalog::latest_dagtekening(&ctx).await?.ok_or_else(|| {
-                Error::Invalid("the lake holds no iWmo messages yet: run `wmo-monitor ingest` (or `demo`) first".into())
-            })?,
-        };
+        let peildatum = catalog::peildatum(&ctx, options.as_of).await?;
         catalog::register_peildatum(&ctx, Some(peildatum))?;
         let scratch = store::scratch_dir(&lake, run_id)?;
         queries::register_materialising(&ctx, &files, &[ALL_PERIODS, CLOSED_PERIODS], &scratch).await?;

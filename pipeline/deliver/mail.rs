@@ -29,7 +29,7 @@ pub struct Mail {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-pub(crate) fn mailbox(address: &str) -> Result<Mailbox> {
+fn mailbox(address: &str) -> Result<Mailbox> {
     address.parse().map_err(|e| Error::Invalid(format!("{address:?} is not a mail address: {e}")))
 }
 

@@ -334,18 +334,46 @@ fn latest_published(out: &Path) -> Result<Periode> {
         })
 }
 
-/// Each provider's contract manager, from the current aanbieders.csv.
-pub(crate) fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
+/// A provider of the current aanbieders.csv: its name and contract manager.
+pub(crate) struct Aanbieder {
+    pub naam: String,
+    pub contractmanager: Option<String>,
+}
+
+/// Every provider of the current aanbieders.csv, by AGB code. Only that one
+/// view is planned, not the whole engine.
+pub(crate) fn aanbieders(config: &Config) -> Result<BTreeMap<String, Aanbieder>> {
     let runtime = session::runtime()?;
     let rows = runtime.block_on(async {
-        let ctx = crate::engine::open(config, None, &crate::engine::Limits::of(config)).await?;
+        let ctx = session::context(&crate::engine::Limits::of(config))?;
+        let lake = Lake::open(&config.paths.lake())?;
+        crate::engine::catalog::register_lake(&ctx, &lake).await?;
+        let files: Vec<_> = crate::engine::QuerySource::of(config)
+            .load()?
+            .into_iter()
+            .filter(|f| f.layer == crate::engine::Layer::Staging && f.name == "stg_aanbieders")
+            .collect();
+        crate::engine::queries::register(&ctx, &files).await?;
         crate::engine::rows::query(
             &ctx,
-            "select aanbieder_agb, lower(trim(contractmanager_email)) as adres from stg_aanbieders \
-             where contractmanager_email is not null and trim(contractmanager_email) <> ''",
-            "the contract managers (aanbieders.csv)",
+            "select aanbieder_agb, naam, lower(trim(contractmanager_email)) as adres from stg_aanbieders",
+            "the providers (aanbieders.csv)",
         )
         .await
     })?;
-    Ok(rows.iter().map(|r| (r.text("aanbieder_agb"), r.text("adres"))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let adres = r.text("adres");
+            (
+                r.text("aanbieder_agb"),
+                Aanbieder { naam: r.text("naam"), contractmanager: (!adres.is_empty()).then_some(adres) },
+            )
+        })
+        .collect())
+}
+
+/// Each provider's contract manager, from the current aanbieders.csv.
+fn contract_managers(config: &Config) -> Result<BTreeMap<String, String>> {
+    Ok(aanbieders(config)?.into_iter().filter_map(|(agb, a)| a.contractmanager.map(|address| (agb, address))).collect())
 }

@@ -155,18 +155,17 @@ pub fn inhoud(teksten: &Teksten, kop: &Kop, items: &[Item], lopend: &[&Signaal])
     };
     let aanhef = if kop.overzicht { "Beste collega's van het Wmo-team," } else { "Beste contractmanager," };
     let voor_wie = if kop.overzicht { "alle aanbieders" } else { "uw aanbieders" };
+    let signalen = |n: usize, woord: &str| {
+        if n == 1 { format!("1 {woord} signaal") } else { format!("{n} {woord}e signalen") }
+    };
+    let gevonden = match (nieuw, opgelost) {
+        (n, 0) => signalen(n, "nieuw"),
+        (0, o) => signalen(o, "opgelost"),
+        (n, o) => format!("{} en {}", signalen(n, "nieuw"), signalen(o, "opgelost")),
+    };
     let intro = format!(
-        "De controle van wmo-monitor op de gegevens zoals bekend op {} vond voor {voor_wie}: {}.",
-        datum(kop.peildatum),
-        match (nieuw, opgelost) {
-            (n, 0) => format!("{n} nieuw{}", if n == 1 { " signaal" } else { "e signalen" }),
-            (0, o) => format!("{o} opgelost{}", if o == 1 { " signaal" } else { "e signalen" }),
-            (n, o) => format!(
-                "{n} nieuw{} en {o} opgelost{}",
-                if n == 1 { " signaal" } else { "e signalen" },
-                if o == 1 { " signaal" } else { "e signalen" }
-            ),
-        }
+        "De controle van wmo-monitor op de gegevens zoals bekend op {} vond voor {voor_wie}: {gevonden}.",
+        datum(kop.peildatum)
     );
     let mut plain = format!("{aanhef}\n\n{intro}\n");
     let mut html = format!("<p>{}</p><p>{}</p>", escape(aanhef), escape(&intro));
@@ -230,12 +229,9 @@ pub fn inhoud(teksten: &Teksten, kop: &Kop, items: &[Item], lopend: &[&Signaal])
         plain.push_str(&format!("\n{zin}\n"));
         html.push_str(&format!("<p>{}</p>", escape(&zin)));
     }
-    let slot = format!("{UITLEG}\n\nMet vriendelijke groet,\nwmo-monitor, gemeente {}\n", kop.gemeente);
-    plain.push_str(&format!("\n{slot}"));
-    html.push_str(&format!("<p><small>{}</small></p><p>{}</p>", escape(UITLEG), {
-        let groet = format!("Met vriendelijke groet,\nwmo-monitor, gemeente {}", kop.gemeente);
-        escape(&groet).replace('\n', "<br>")
-    }));
+    let groet = format!("Met vriendelijke groet,\nwmo-monitor, gemeente {}", kop.gemeente);
+    plain.push_str(&format!("\n{UITLEG}\n\n{groet}\n"));
+    html.push_str(&format!("<p><small>{}</small></p><p>{}</p>", escape(UITLEG), escape(&groet).replace('\n', "<br>")));
 
     let html = format!("<!DOCTYPE html><html lang=\"nl\"><body>{html}</body></html>");
     Ok(Inhoud { onderwerp, plain, html })

@@ -8,9 +8,8 @@
 
 use super::ledger::{self, Ledger, Verzending};
 use super::signaal_mail::{self, Item, Teksten};
-use super::{allowed_domain, is_address, printable, smtp, write_eml};
+use super::{aanbieders, allowed_domain, is_address, printable, smtp, write_eml};
 use crate::config::Config;
-use crate::engine::{Layer, QuerySource, catalog, queries, rows, session};
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::signals::history::{Signaal, Status};
@@ -117,14 +116,9 @@ fn event_key(signaal: &Signaal, gebeurtenis: Gebeurtenis) -> String {
     hex::encode(&Sha256::digest(text.as_bytes())[..8])
 }
 
-/// A provider's name and contract manager (from the current aanbieders.csv).
-struct Aanbieder {
-    naam: String,
-    contractmanager: Option<String>,
-}
-
 /// Mails what is due. `run` is this run's rows (already recorded unless a dry
-/// run); the caller holds the lake lock.
+/// run); the caller holds the lake lock and has checked the sender and that
+/// `teksten` has words for every kind in `run`.
 pub fn mail(
     config: &Config,
     lake: &Lake,
@@ -134,10 +128,6 @@ pub fn mail(
     dry_run: bool,
 ) -> Result<Mailed> {
     let settings = &config.deliver;
-    super::check_sender(settings)?;
-    for signaal in run {
-        teksten.of(&signaal.soort)?;
-    }
     let aanbieders = aanbieders(config)?;
     let mut ledger = Ledger::open(lake)?;
 
@@ -175,14 +165,14 @@ pub fn mail(
     for address in &settings.wmo_team {
         ontvangers.insert(address.trim().to_lowercase(), (OVERZICHT, None));
     }
-    let mut zonder: std::collections::BTreeSet<String> = actief
+    let zonder: std::collections::BTreeSet<&str> = actief
         .iter()
         .filter(|s| aanbieders.get(&s.aanbieder_agb).is_none_or(|a| a.contractmanager.is_none()))
-        .map(|s| s.aanbieder_agb.clone())
+        .map(|s| s.aanbieder_agb.as_str())
         .collect();
-    mailed.zonder_contractmanager = std::mem::take(&mut zonder)
+    mailed.zonder_contractmanager = zonder
         .into_iter()
-        .map(|agb| match aanbieders.get(&agb) {
+        .map(|agb| match aanbieders.get(agb) {
             Some(a) => format!("{} (AGB {agb})", a.naam),
             None => format!("AGB {agb} (not in aanbieders.csv)"),
         })
@@ -287,37 +277,4 @@ fn meldingen<'a>(ontvanger: &'a str, items: &'a [Item]) -> impl Iterator<Item = 
         onderwerp: item.signaal.onderwerp.clone(),
         opgelost: item.opgelost,
     })
-}
-
-/// Every provider of the current aanbieders.csv with its name and contract manager.
-fn aanbieders(config: &Config) -> Result<BTreeMap<String, Aanbieder>> {
-    let runtime = session::runtime()?;
-    let rows = runtime.block_on(async {
-        let ctx = session::context(&crate::engine::Limits::of(config))?;
-        let lake = Lake::open(&config.paths.lake())?;
-        catalog::register_lake(&ctx, &lake).await?;
-        catalog::register_peildatum(&ctx, None)?;
-        let files: Vec<_> = QuerySource::of(config)
-            .load()?
-            .into_iter()
-            .filter(|f| f.layer == Layer::Staging && f.name == "stg_aanbieders")
-            .collect();
-        queries::register(&ctx, &files).await?;
-        rows::query(
-            &ctx,
-            "select aanbieder_agb, naam, lower(trim(contractmanager_email)) as adres from stg_aanbieders",
-            "the providers (aanbieders.csv)",
-        )
-        .await
-    })?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let adres = r.text("adres");
-            (
-                r.text("aanbieder_agb"),
-                Aanbieder { naam: r.text("naam"), contractmanager: (!adres.is_empty()).then_some(adres) },
-            )
-        })
-        .collect())
 }

@@ -124,6 +124,17 @@ pub async fn latest_dagtekening(ctx: &SessionContext) -> Result<Option<NaiveDate
     Ok(value)
 }
 
+/// The date a run computes as of: the one asked for, else the lake's latest
+/// Dagtekening; an empty lake is an error that says what to run first.
+pub async fn peildatum(ctx: &SessionContext, as_of: Option<NaiveDate>) -> Result<NaiveDate> {
+    match as_of {
+        Some(date) => Ok(date),
+        None => latest_dagtekening(ctx).await?.ok_or_else(|| {
+            Error::Invalid("the lake holds no iWmo messages yet: run `wmo-monitor ingest` (or `demo`) first".into())
+        }),
+    }
+}
+
 /// Registers the one-row table `peildatum` (column `peildatum`): the date the
 /// figures are computed as of. The views read only what was known by then.
 pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) -> Result<()> {

@@ -89,7 +89,7 @@ pub fn next(previous: &[Signaal], gevonden: &[Gevonden], peildatum: NaiveDate) -
     let mut out: Vec<Signaal> = gevonden
         .iter()
         .map(|g| {
-            let earlier = active.get(&(g.soort.as_str(), g.aanbieder_agb.as_str(), g.onderwerp.as_str()));
+            let earlier = active.get(&g.sleutel());
             Signaal {
                 soort: g.soort.clone(),
                 aanbieder_agb: g.aanbieder_agb.clone(),
@@ -102,8 +102,7 @@ pub fn next(previous: &[Signaal], gevonden: &[Gevonden], peildatum: NaiveDate) -
             }
         })
         .collect();
-    let firing: std::collections::BTreeSet<(&str, &str, &str)> =
-        gevonden.iter().map(|g| (g.soort.as_str(), g.aanbieder_agb.as_str(), g.onderwerp.as_str())).collect();
+    let firing: std::collections::BTreeSet<(&str, &str, &str)> = gevonden.iter().map(Gevonden::sleutel).collect();
     for (key, signaal) in &active {
         if !firing.contains(key) {
             out.push(Signaal { status: Status::Opgelost, ..(*signaal).clone() });

@@ -37,6 +37,13 @@ pub struct Gevonden {
     pub drempel: Decimal,
 }
 
+impl Gevonden {
+    /// What makes two rows the same signal: its kind, provider and subject.
+    pub fn sleutel(&self) -> (&str, &str, &str) {
+        (&self.soort, &self.aanbieder_agb, &self.onderwerp)
+    }
+}
+
 #[derive(Debug)]
 pub struct Watched {
     pub peildatum: NaiveDate,
@@ -70,12 +77,11 @@ impl fmt::Display for Watched {
             self.seconds,
             nieuw + lopend,
         )?;
-        let mut kinds: Vec<&str> =
-            self.signalen.iter().filter(|s| s.status != Status::Opgelost).map(|s| s.soort.as_str()).collect();
-        kinds.sort();
-        kinds.dedup();
-        for kind in kinds {
-            let n = self.signalen.iter().filter(|s| s.status != Status::Opgelost && s.soort == kind).count();
+        let mut per_kind: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for signaal in self.signalen.iter().filter(|s| s.status != Status::Opgelost) {
+            *per_kind.entry(&signaal.soort).or_default() += 1;
+        }
+        for (kind, n) in per_kind {
             writeln!(f, "  {kind:<24} {n:>6}")?;
         }
         write!(f, "{}", self.delivered)
@@ -115,12 +121,7 @@ pub async fn find(
     let ctx = session::context(&crate::engine::Limits::of(config))?;
     let lake = Lake::open(&config.paths.lake())?;
     catalog::register_lake(&ctx, &lake).await?;
-    let peildatum = match as_of {
-        Some(date) => date,
-        None => catalog::latest_dagtekening(&ctx).await?.ok_or_else(|| {
-            Error::Invalid("the lake holds no iWmo messages yet: run `wmo-monitor ingest` (or `demo`) first".into())
-        })?,
-    };
+    let peildatum = catalog::peildatum(&ctx, as_of).await?;
     catalog::register_peildatum(&ctx, Some(peildatum))?;
     let source = QuerySource::of(config);
     drempels::Drempels::load(&source)?.register(&ctx)?;
@@ -173,6 +174,6 @@ async fn run_views(
     }
     bar.finish_and_clear();
     gevonden.sort();
-    gevonden.dedup_by(|a, b| (&a.soort, &a.aanbieder_agb, &a.onderwerp) == (&b.soort, &b.aanbieder_agb, &b.onderwerp));
+    gevonden.dedup_by(|a, b| a.sleutel() == b.sleutel());
     Ok(gevonden)
 }

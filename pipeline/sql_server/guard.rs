@@ -46,10 +46,6 @@ fn refused(code: &str, message: impl Into<String>) -> PgWireError {
 
 const READ_ONLY: &str = "refused: the SQL endpoint is read-only, so CREATE, DROP, INSERT, UPDATE, DELETE, COPY and SET of engine settings are not allowed";
 
-fn user(client: &(dyn ClientInfo + Send + Sync)) -> String {
-    client.metadata().get("user").cloned().unwrap_or_default()
-}
-
 /// A statement as the log shows it: one line, at most 300 characters, and a
 /// number that could be a BSN (an analyst may type one) masked.
 fn logged(statement: &Statement) -> String {
@@ -62,6 +58,14 @@ fn logged(statement: &Statement) -> String {
 }
 
 impl Guard {
+    /// Logs the statement with its user, and the refusal if it is refused.
+    async fn admit(&self, who: &str, verb: &str, statement: &Statement, ctx: &SessionContext) -> Option<PgWireError> {
+        tracing::info!("sql-server: {who} {verb} {}", logged(statement));
+        let refusal = self.check(statement, ctx).await.err()?;
+        tracing::warn!("sql-server: {who}'s statement refused: {refusal}");
+        Some(refusal)
+    }
+
     async fn check(&self, statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
         match statement {
             Statement::Query(_) | Statement::Explain { .. } => reads_only(statement, ctx).await,
@@ -155,11 +159,7 @@ impl QueryHook for Guard {
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         let who = client.metadata().get("user").cloned().unwrap_or_default();
-        tracing::info!("sql-server: {who} runs {}", logged(statement));
-        self.check(statement, ctx).await.err().map(|e| {
-            tracing::warn!("sql-server: {who}'s statement refused: {e}");
-            Err(e)
-        })
+        self.admit(&who, "runs", statement, ctx).await.map(Err)
     }
 
     async fn handle_extended_parse_query(
@@ -168,12 +168,8 @@ impl QueryHook for Guard {
         ctx: &SessionContext,
         client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
-        let who = user(client);
-        tracing::info!("sql-server: {who} prepares {}", logged(statement));
-        self.check(statement, ctx).await.err().map(|e| {
-            tracing::warn!("sql-server: {who}'s statement refused: {e}");
-            Err(e)
-        })
+        let who = client.metadata().get("user").cloned().unwrap_or_default();
+        self.admit(&who, "prepares", statement, ctx).await.map(Err)
     }
 
     async fn handle_extended_query(
