@@ -21,8 +21,8 @@ maanden as (
     from stg_aanleveringen a
     cross join peildatum pd
     where a.regels_geladen > 0
-        and a.maand + interval '1 month' + interval '44 days' <= pd.peildatum
-        and a.maand + interval '1 month' + interval '134 days' > pd.peildatum
+        and a.vervaldatum <= pd.peildatum
+        and a.vervaldatum > pd.peildatum - interval '90 days'
 ),
 verwacht as (
     select v.aanbieder_agb, v.maand, cast(sum(v.verwacht_teller) / 377580 as decimal(18, 2)) as verwacht

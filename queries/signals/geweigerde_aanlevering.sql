@@ -24,7 +24,7 @@ select
 from stg_aanleveringen a
 cross join drempels d
 cross join peildatum pd
-where a.maand + interval '1 month' + interval '134 days' > pd.peildatum
+where a.vervaldatum > pd.peildatum - interval '90 days'
     and ((a.bestanden_geweigerd > 0 and a.regels_geladen = 0)
     or (a.regels_geweigerd > 0
         and 100 * a.regels_geweigerd > d.geweigerde_aanlevering_regels_pct * (a.regels_geladen + a.regels_geweigerd)))

@@ -15,7 +15,8 @@
 -- * aanbieder_agb: 8-digit AGB code of the provider
 -- * maand: first day of the month
 -- * toewijzingen_actief: the provider's allocations active on a day of the month
--- * verwacht: the provider had active allocations in the month, and the month is due (45 days after its end) on the peildatum or a file or line for it arrived
+-- * vervaldatum: the day the month's declaration falls due, the 45th after the month's end (the signals watch months by it)
+-- * verwacht: the provider had active allocations in the month, and the month is due on the peildatum or a file or line for it arrived
 -- * bestanden: WMO323 files for the month dated on or before the peildatum (not counting a second copy of one)
 -- * bestanden_geweigerd: of them, refused whole
 -- * weigerregels: the rules the refused files broke, comma-separated
@@ -81,14 +82,13 @@ per_maand as (
         s.maand,
         coalesce(a.toewijzingen_actief, 0) as toewijzingen_actief,
         -- due on the 45th day after the month's last day
-        s.maand + interval '1 month' + interval '44 days' <= pd.peildatum as vervallen,
+        cast(s.maand + interval '1 month' + interval '44 days' as date) as vervaldatum,
         coalesce(b.bestanden, 0) as bestanden,
         coalesce(b.bestanden_geweigerd, 0) as bestanden_geweigerd,
         nullif(g.weigerregels, '') as weigerregels,
         coalesce(r.regels_geladen, 0) as regels_geladen,
         coalesce(g.regels_geweigerd, 0) as regels_geweigerd
     from sleutels s
-    cross join peildatum pd
     left join actief a on a.aanbieder_agb = s.aanbieder_agb and a.maand = s.maand
     left join bestanden b on b.aanbieder_agb = s.aanbieder_agb and b.maand = s.maand
     left join geweigerd g on g.aanbieder_agb = s.aanbieder_agb and g.maand = s.maand
@@ -98,11 +98,13 @@ select
     aanbieder_agb,
     maand,
     toewijzingen_actief,
-    toewijzingen_actief > 0 and (vervallen or bestanden > 0 or regels_geladen > 0) as verwacht,
+    vervaldatum,
+    toewijzingen_actief > 0 and (vervaldatum <= pd.peildatum or bestanden > 0 or regels_geladen > 0) as verwacht,
     bestanden,
     bestanden_geweigerd,
     weigerregels,
     regels_geladen,
     regels_geweigerd,
-    toewijzingen_actief > 0 and (vervallen or bestanden > 0) and regels_geladen = 0 as ontbreekt
+    toewijzingen_actief > 0 and (vervaldatum <= pd.peildatum or bestanden > 0) and regels_geladen = 0 as ontbreekt
 from per_maand
+cross join peildatum pd
