@@ -56,6 +56,7 @@ timeout_seconds = 300      # an analyst's statement is stopped after this long
 # tls_cert = "/etc/wmo-monitor/sql.crt"   # PEM; with tls_key, clients may use sslmode=require
 # tls_key = "/etc/wmo-monitor/sql.key"
 # max_connections = 20
+# session_memory_megabytes = 1024  # what one connection may hold; [query] memory_megabytes bounds them all
 "#;
 
 /// Environment variable holding the pseudonymisation secret.
@@ -130,6 +131,19 @@ pub struct SqlServer {
     pub tls_key: Option<PathBuf>,
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// What one connection's statements may hold; all together are bounded by `[query] memory_megabytes`.
+    #[serde(default = "default_session_memory")]
+    pub session_memory_megabytes: u64,
+}
+
+impl SqlServer {
+    pub fn session_memory_bytes(&self) -> usize {
+        usize::try_from(self.session_memory_megabytes.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
+}
+
+fn default_session_memory() -> u64 {
+    1024
 }
 
 fn default_listen() -> String {
@@ -339,6 +353,7 @@ impl Config {
                         return Err(invalid("sql_server: tls_cert and tls_key go together".into()));
                     }
                     server.max_connections = server.max_connections.max(1);
+                    server.session_memory_megabytes = server.session_memory_megabytes.max(1);
                     Some(server)
                 }
                 None => None,
@@ -457,7 +472,8 @@ impl std::fmt::Display for Config {
                 if let (Some(cert), Some(key)) = (&s.tls_cert, &s.tls_key) {
                     write!(f, "\ntls_cert = {cert:?}\ntls_key = {key:?}")?;
                 }
-                write!(f, "\nmax_connections = {}", s.max_connections)
+                write!(f, "\nmax_connections = {}", s.max_connections)?;
+                write!(f, "\nsession_memory_megabytes = {}", s.session_memory_megabytes)
             }
         }
     }

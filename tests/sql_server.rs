@@ -29,12 +29,24 @@ fn server() -> &'static Running {
         let users = deployment.config.paths.data.join("sql-users");
         Users::add(&users, USER, PASSWORD).expect("a user");
         // Every address, so a test can also come from one that is not loopback.
-        let settings =
-            SqlServer { listen: "0.0.0.0".into(), port: 0, users, tls_cert: None, tls_key: None, max_connections: 8 };
+        let settings = SqlServer { listen: "0.0.0.0".into(), ..settings(users) };
         deployment.config.sql_server = Some(settings.clone());
         let port = start(deployment.config.clone(), settings);
         Running { deployment, port }
     })
+}
+
+/// The endpoint on a free loopback port, without TLS.
+fn settings(users: std::path::PathBuf) -> SqlServer {
+    SqlServer {
+        listen: "127.0.0.1".into(),
+        port: 0,
+        users,
+        tls_cert: None,
+        tls_key: None,
+        max_connections: 8,
+        session_memory_megabytes: 1024,
+    }
 }
 
 /// psql's answer to one command: (succeeded, stdout, stderr).
@@ -195,7 +207,7 @@ fn connections_past_the_limit_are_refused_until_one_ends() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
     assert!(!ok, "a third connection was let in");
-    assert!(err.contains("closed the connection") || err.contains("server closed"), "{err}");
+    assert!(err.contains("too many connections: the endpoint allows 2 at a time"), "{err}");
     drop(idle);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
@@ -263,9 +275,14 @@ fn a_statement_past_the_time_limit_is_stopped_on_both_protocols_and_the_server_s
     let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &[slow]);
     assert!(!ok && err.contains("the statement was stopped after 1 s"), "{err}");
     // The extended protocol (Parse, Bind, Execute): psycopg binds a parameter on the server.
-    let (ok, _, err) =
-        psycopg(port, &format!("cur.execute(\"{slow} where a.value > %s\", (0,)); print(cur.fetchall())"));
-    assert!(!ok && err.contains("the statement was stopped after 1 s"), "{err}");
+    let (ok, out, err) = psycopg(
+        port,
+        &format!(
+            "try: cur.execute(\"{slow} where a.value > %s\", (0,)); print(cur.fetchall())\n    \
+             except psycopg.errors.QueryCanceled as e: print(e.sqlstate, e)"
+        ),
+    );
+    assert!(ok && out.starts_with("57014 the statement was stopped after 1 s"), "{out} {err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "stopped on time: {:?}", started.elapsed());
     let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
     assert!(ok && out == "1", "{out} {err}");
@@ -361,7 +378,11 @@ fn serve_also_listens_when_the_endpoint_is_configured() {
     // The service's log on stderr: the login and the statement, with the user.
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("sql-server: analist logged in from 127.0.0.1"), "{stderr}");
-    assert!(stderr.contains("sql-server: analist runs SELECT 40 + 2"), "{stderr}");
+    // Each statement with its rows and duration.
+    let logged = stderr.lines().find(|l| l.contains("sql-server: analist ran SELECT 40 + 2")).unwrap_or_default();
+    let (_, tally) = logged.rsplit_once(": ").unwrap_or_default();
+    let milliseconds = tally.strip_prefix("1 row in ").and_then(|t| t.strip_suffix(" ms"));
+    assert!(milliseconds.is_some_and(|ms| ms.parse::<u64>().is_ok()), "{stderr}");
     // A number that could be a BSN, typed into a statement, never reaches the log.
     assert!(!stderr.contains("999911144"), "{stderr}");
     assert!(output.status.success(), "SIGTERM ends serve cleanly\n{stdout}");
@@ -374,8 +395,7 @@ fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
     deployment.ingest();
     let users = deployment.config.paths.data.join("sql-users");
     Users::add(&users, USER, PASSWORD).expect("a user");
-    let settings =
-        SqlServer { listen: "127.0.0.1".into(), port: 0, users, tls_cert: None, tls_key: None, max_connections: 4 };
+    let settings = settings(users);
     let port = start(deployment.config.clone(), settings);
     let count = || psql_as("127.0.0.1", port, USER, PASSWORD, &["select count(*) from laadlog"]);
     let before = count();
@@ -392,4 +412,89 @@ fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
         std::thread::sleep(std::time::Duration::from_millis(300));
     };
     assert!(after.0 && after.1 == "2", "the second file's batch was not seen: {after:?}");
+}
+
+#[test]
+fn a_statement_past_its_connections_memory_is_stopped_and_the_server_still_serves() {
+    let port = own_server(|_, settings| settings.session_memory_megabytes = 1);
+    // A join holds one side in memory, and cannot spill it.
+    let join =
+        "select count(*) from generate_series(1, 2000000) a join generate_series(1, 2000000) b on a.value = b.value";
+    let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &[join]);
+    assert!(!ok && err.contains("needs more than this connection's 1 MB"), "{err}");
+    let (ok, out, err) =
+        psycopg(port, &format!("try: cur.execute('{join}')\n    except psycopg.Error as e: print(e.sqlstate)"));
+    assert!(ok && out == "53200", "PostgreSQL's code for out of memory: {out} {err}");
+    let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select count(*) from generate_series(1, 1000)"]);
+    assert!(ok && out == "1000", "{out} {err}");
+}
+
+#[test]
+fn connections_together_stay_within_the_endpoints_memory() {
+    use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryConsumer, MemoryPool};
+    use std::sync::Arc;
+    use wmo_monitor::sql_server::memory::SessionPool;
+    const MB: usize = 1024 * 1024;
+    let total: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(10 * MB));
+    let first: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(total.clone(), 8 * MB));
+    let second: Arc<dyn MemoryPool> = Arc::new(SessionPool::new(total.clone(), 8 * MB));
+    let sort = MemoryConsumer::new("sort").register(&first);
+    sort.try_grow(6 * MB).expect("within both limits");
+    // One connection stays within its own share...
+    let join = MemoryConsumer::new("join").register(&first);
+    let err = join.try_grow(3 * MB).expect_err("past the connection's 8 MB").to_string();
+    assert!(err.contains("this connection's 8 MB ([sql_server] session_memory_megabytes)"), "{err}");
+    // ...and all of them within the endpoint's.
+    let other = MemoryConsumer::new("other").register(&second);
+    let err = other.try_grow(6 * MB).expect_err("past the endpoint's 10 MB").to_string();
+    assert!(err.contains("all of the endpoint's 10 MB ([query] memory_megabytes)"), "{err}");
+    assert_eq!(second.reserved(), 0, "a refused reservation holds nothing");
+    drop(sort);
+    other.try_grow(6 * MB).expect("free again once the first has finished");
+    assert_eq!(total.reserved(), 6 * MB);
+}
+
+#[test]
+fn a_cancel_request_stops_the_statement_on_both_protocols_and_the_connection_goes_on() {
+    // A time limit far away: only the cancel can stop it.
+    let port = own_server(|config, _| config.query_timeout = std::time::Duration::from_secs(600));
+    let slow = "select count(*) from generate_series(1, 20000000000) a";
+    // psql sends a cancel request on Ctrl-C (SIGINT), over the simple protocol.
+    let mut psql = Command::new("psql")
+        .arg(format!("host=127.0.0.1 port={port} user={USER} dbname=wmo sslmode=disable"))
+        .args(["--no-psqlrc", "-X", "-At", "-c", slow])
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("psql runs");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let sent = Command::new("kill").args(["-INT", &psql.id().to_string()]).status().expect("kill runs");
+    assert!(sent.success());
+    let waited = loop {
+        if let Some(status) = psql.try_wait().expect("psql") {
+            break Some(status);
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = psql.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let output = psql.wait_with_output().expect("psql ends");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(waited.is_some(), "the statement went on after the cancel: {err}");
+    assert!(err.contains("canceling statement due to user request"), "{err}");
+    // psycopg, over the extended protocol, cancels from another thread; the connection goes on.
+    let (ok, out, err) = psycopg(
+        port,
+        &format!(
+            "import threading, time\n    threading.Timer(2, conn.cancel).start()\n    begun = time.time()\n    \
+             try: cur.execute('{slow} where a.value > %s', (0,))\n    \
+             except psycopg.errors.QueryCanceled as e: print(e.sqlstate, round(time.time() - begun) < 30)\n    \
+             conn.rollback(); cur.execute('select 41 + 1'); print(cur.fetchone()[0])"
+        ),
+    );
+    assert!(ok && out == "57014 True\n42", "{out} {err}");
 }

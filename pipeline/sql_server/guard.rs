@@ -3,9 +3,11 @@
 //! portals too). A query or EXPLAIN is planned and refused unless it only
 //! reads, as in `wmo-monitor sql`; SHOW, transactions, cursors over a query
 //! and `SET` of a client setting pass; everything else (DDL, DML, COPY, SET of
-//! an engine setting) is refused with one sentence. Each statement is logged
-//! with its user.
+//! an engine setting) is refused with one sentence. A query is handed to
+//! the connection, whose running plan logs it with its user, rows and
+//! duration; the rest are logged here.
 
+use super::connection::Connection;
 use crate::engine::statement;
 use async_trait::async_trait;
 use datafusion::common::ParamValues;
@@ -16,6 +18,7 @@ use datafusion_postgres::hooks::{HookClient, QueryHook};
 use pgwire::api::ClientInfo;
 use pgwire::api::results::Response;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The settings a client may change for its own connection (PostgreSQL's
@@ -38,6 +41,7 @@ pub const TIMEOUT_KEY: &str = "statement_timeout_ms";
 pub struct Guard {
     /// `[query] timeout_seconds`: a client may lower it, never raise it.
     pub timeout: Duration,
+    pub connection: Arc<Connection>,
 }
 
 fn refused(code: &str, message: impl Into<String>) -> PgWireError {
@@ -57,13 +61,26 @@ fn logged(statement: &Statement) -> String {
     }
 }
 
+/// Whether the statement runs a plan, which logs it when its rows end.
+fn runs_a_plan(statement: &Statement) -> bool {
+    matches!(statement, Statement::Query(_) | Statement::Explain { .. })
+}
+
 impl Guard {
-    /// Logs the statement with its user, and the refusal if it is refused.
-    async fn admit(&self, who: &str, verb: &str, statement: &Statement, ctx: &SessionContext) -> Option<PgWireError> {
-        tracing::info!("sql-server: {who} {verb} {}", logged(statement));
-        let refusal = self.check(statement, ctx).await.err()?;
-        tracing::warn!("sql-server: {who}'s statement refused: {refusal}");
-        Some(refusal)
+    /// Refuses the statement, or lets it run: a query is handed to the
+    /// connection for its log line, anything else is logged now.
+    async fn admit(&self, who: &str, statement: &Statement, ctx: &SessionContext) -> Option<PgWireError> {
+        if let Err(refusal) = self.check(statement, ctx).await {
+            tracing::warn!("sql-server: {who}'s statement {} refused: {refusal}", logged(statement));
+            return Some(refusal);
+        }
+        if runs_a_plan(statement) {
+            self.connection.admit(who, logged(statement));
+        } else {
+            self.connection.take_pending();
+            tracing::info!("sql-server: {who} ran {}", logged(statement));
+        }
+        None
     }
 
     async fn check(&self, statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
@@ -158,8 +175,7 @@ impl QueryHook for Guard {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        let who = client.metadata().get("user").cloned().unwrap_or_default();
-        self.admit(&who, "runs", statement, ctx).await.map(Err)
+        self.admit(&user(client.metadata()), statement, ctx).await.map(Err)
     }
 
     async fn handle_extended_parse_query(
@@ -168,8 +184,10 @@ impl QueryHook for Guard {
         ctx: &SessionContext,
         client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
-        let who = client.metadata().get("user").cloned().unwrap_or_default();
-        self.admit(&who, "prepares", statement, ctx).await.map(Err)
+        // Logged when a portal runs it; a refusal is told now.
+        let refusal = self.check(statement, ctx).await.err()?;
+        tracing::warn!("sql-server: {}'s statement {} refused: {refusal}", user(client.metadata()), logged(statement));
+        Some(Err(refusal))
     }
 
     async fn handle_extended_query(
@@ -178,9 +196,13 @@ impl QueryHook for Guard {
         _plan: &LogicalPlan,
         _params: &ParamValues,
         ctx: &SessionContext,
-        _client: &mut dyn HookClient,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         // Checked again: a portal may run a statement prepared before.
-        self.check(statement, ctx).await.err().map(Err)
+        self.admit(&user(client.metadata()), statement, ctx).await.map(Err)
     }
+}
+
+fn user(metadata: &std::collections::HashMap<String, String>) -> String {
+    metadata.get(pgwire::api::METADATA_USER).cloned().unwrap_or_default()
 }

@@ -7,6 +7,7 @@
 //! anyone who reads the file log in), so the exchange is checked here with
 //! StoredKey and ServerKey only, as PostgreSQL does.
 
+use super::connection::Connection;
 use super::users::{Users, Verifier, hmac};
 use async_trait::async_trait;
 use base64::Engine;
@@ -56,12 +57,18 @@ pub struct Login {
     /// does not tell whether a name exists.
     secret: Arc<[u8; 32]>,
     connections: Arc<ConnectionManager>,
+    connection: Arc<Connection>,
     stap: Mutex<Stap>,
 }
 
 impl Login {
-    pub fn new(users: Arc<Users>, secret: Arc<[u8; 32]>, connections: Arc<ConnectionManager>) -> Login {
-        Login { users, secret, connections, stap: Mutex::new(Stap::Begin) }
+    pub fn new(
+        users: Arc<Users>,
+        secret: Arc<[u8; 32]>,
+        connections: Arc<ConnectionManager>,
+        connection: Arc<Connection>,
+    ) -> Login {
+        Login { users, secret, connections, connection, stap: Mutex::new(Stap::Begin) }
     }
 }
 
@@ -186,6 +193,7 @@ impl StartupHandler for Login {
                         let (pid, secret_key) = RandomPidSecretKeyGenerator::default().generate(client);
                         client.set_pid_and_secret_key(pid, secret_key.clone());
                         // Registered so a cancel request for this pid and key reaches the connection.
+                        self.connection.register(pid, &secret_key);
                         let (handle, guard) = self.connections.register(pid, secret_key);
                         client.session_extensions().insert(handle);
                         client.session_extensions().insert(guard);

@@ -9,23 +9,20 @@
 //! passes (`guard`), a client on another machine must use TLS, and the number
 //! of connections is bounded.
 
-pub mod deadline;
+pub mod connection;
 pub mod guard;
 pub mod login;
+pub mod memory;
+pub mod running;
 pub mod users;
 
 use crate::config::{Config, SqlServer};
 use crate::engine::{self, Limits, session};
 use crate::error::{Error, Result};
-use datafusion_postgres::DfSessionService;
-use datafusion_postgres::hooks::QueryHook;
-use datafusion_postgres::hooks::cursor::CursorStatementHook;
-use datafusion_postgres::hooks::set_show::SetShowHook;
-use datafusion_postgres::hooks::transactions::TransactionStatementHook;
-use pgwire::api::auth::StartupHandler;
-use pgwire::api::cancel::{CancelHandler, DefaultCancelHandler};
-use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::{ConnectionManager, PgWireServerHandlers};
+use connection::{Handlers, Registry, Shared};
+use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool, TrackConsumersPool};
+use datafusion::prelude::SessionContext;
+use pgwire::api::ConnectionManager;
 use rand::RngCore;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -33,42 +30,6 @@ use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use users::Users;
-
-/// What every connection shares.
-struct Handlers {
-    /// The session over the lake as it was at the last look; a connection
-    /// keeps the one it began with, a new one gets the newest.
-    service: RwLock<Arc<DfSessionService>>,
-    users: Arc<Users>,
-    secret: Arc<[u8; 32]>,
-    connections: Arc<ConnectionManager>,
-}
-
-impl Handlers {
-    fn current(&self) -> Arc<DfSessionService> {
-        // A writer that panicked left a whole value behind: only an Arc is swapped.
-        self.service.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
-    }
-}
-
-impl PgWireServerHandlers for Handlers {
-    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
-        self.current()
-    }
-
-    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
-        self.current()
-    }
-
-    // A new one per connection: it holds that connection's login.
-    fn startup_handler(&self) -> Arc<impl StartupHandler> {
-        Arc::new(login::Login::new(self.users.clone(), self.secret.clone(), self.connections.clone()))
-    }
-
-    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
-        Arc::new(DefaultCancelHandler::new(self.connections.clone()))
-    }
-}
 
 /// The endpoint's settings, or why it cannot start.
 pub fn settings(config: &Config) -> Result<&SqlServer> {
@@ -146,8 +107,12 @@ pub struct Server {
     config: Config,
     listener: TcpListener,
     tls: Option<pgwire::tokio::TlsAcceptor>,
-    handlers: Arc<Handlers>,
+    shared: Arc<Shared>,
+    /// The lake as it was at the last look: a connection gets a session over
+    /// the newest and keeps it.
+    lake: Arc<RwLock<Arc<SessionContext>>>,
     limit: Arc<Semaphore>,
+    max_connections: usize,
 }
 
 impl Server {
@@ -166,11 +131,18 @@ impl Server {
         };
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
-        let handlers = Arc::new(Handlers {
-            service: RwLock::new(session_service(config).await?),
+        let total_memory: Arc<dyn MemoryPool> = Arc::new(TrackConsumersPool::new(
+            GreedyMemoryPool::new(config.query_memory_bytes),
+            std::num::NonZeroUsize::MIN,
+        ));
+        let shared = Arc::new(Shared {
             users: Arc::new(users),
             secret: Arc::new(secret),
             connections: Arc::new(ConnectionManager::new()),
+            running: Arc::new(Registry::default()),
+            total_memory,
+            session_memory_bytes: settings.session_memory_bytes().min(config.query_memory_bytes),
+            timeout: config.query_timeout,
         });
         let listener = TcpListener::bind((settings.listen.as_str(), settings.port))
             .await
@@ -181,8 +153,10 @@ impl Server {
             config: config.clone(),
             listener,
             tls,
-            handlers,
+            shared,
+            lake: Arc::new(RwLock::new(lake(config).await?)),
             limit: Arc::new(Semaphore::new(settings.max_connections)),
+            max_connections: settings.max_connections,
         })
     }
 
@@ -190,7 +164,7 @@ impl Server {
     /// looks at the lake every few seconds, so that a new ingest batch or
     /// compute run is seen by the next connection without a restart.
     pub async fn serve(self) -> Result<()> {
-        tokio::spawn(refresh(self.config.clone(), self.handlers.clone()));
+        tokio::spawn(refresh(self.config.clone(), self.lake.clone()));
         loop {
             let (socket, peer) = match self.listener.accept().await {
                 Ok(accepted) => accepted,
@@ -199,12 +173,23 @@ impl Server {
                     continue;
                 }
             };
+            let tls = self.tls.clone();
             let Ok(permit) = self.limit.clone().try_acquire_owned() else {
-                tracing::warn!("sql-server: connection from {peer} refused: all connections are in use");
-                drop(socket);
+                // Still read: it may be a cancel request, which needs no connection of its own.
+                let full = Arc::new(connection::Full::new(&self.shared, self.max_connections));
+                tokio::spawn(async move {
+                    let _ = pgwire::tokio::process_socket(socket, tls, full).await;
+                });
                 continue;
             };
-            let (tls, handlers) = (self.tls.clone(), self.handlers.clone());
+            let lake = self.lake.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+            let handlers = match Handlers::new(&self.shared, &lake) {
+                Ok(handlers) => Arc::new(handlers),
+                Err(e) => {
+                    tracing::warn!("sql-server: connection from {peer} refused: {e}");
+                    continue;
+                }
+            };
             tokio::spawn(async move {
                 if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
                     tracing::info!("sql-server: connection from {peer} ended: {e}");
@@ -215,28 +200,17 @@ impl Server {
     }
 }
 
-/// A session over the lake as it is now: the engine's tables and views,
-/// `pg_catalog`, every plan under the time limit, the guard before all else.
-async fn session_service(config: &Config) -> Result<Arc<DfSessionService>> {
+/// The lake as it is now: the engine's tables and views, with `pg_catalog`.
+/// Connections run on sessions of their own over it (`connection`).
+async fn lake(config: &Config) -> Result<Arc<SessionContext>> {
     let ctx = engine::open(config, None, &Limits::of(config)).await?;
-    // Every plan under the time limit, whichever protocol path runs it.
-    let state = datafusion::execution::SessionStateBuilder::new_from_existing(ctx.state())
-        .with_physical_optimizer_rule(Arc::new(deadline::Deadline(config.query_timeout)))
-        .build();
-    let ctx = datafusion::prelude::SessionContext::new_with_state(state);
     datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
         &ctx,
         "datafusion",
         datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
     )
     .map_err(|e| Error::Sql(format!("cannot set up pg_catalog: {e}")))?;
-    let hooks: Vec<Arc<dyn QueryHook>> = vec![
-        Arc::new(guard::Guard { timeout: config.query_timeout }),
-        Arc::new(CursorStatementHook),
-        Arc::new(SetShowHook),
-        Arc::new(TransactionStatementHook),
-    ];
-    Ok(Arc::new(DfSessionService::new_with_hooks(Arc::new(ctx), hooks)))
+    Ok(Arc::new(ctx))
 }
 
 /// What changes when the lake does: its committed batches and the parts of
@@ -254,7 +228,7 @@ fn lake_version(config: &Config) -> Result<Vec<usize>> {
 /// How often the endpoint looks for a new ingest batch or run.
 const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
-async fn refresh(config: Config, handlers: Arc<Handlers>) {
+async fn refresh(config: Config, current: Arc<RwLock<Arc<SessionContext>>>) {
     let mut seen = lake_version(&config).ok();
     loop {
         tokio::time::sleep(LOOK_EVERY).await;
@@ -268,9 +242,9 @@ async fn refresh(config: Config, handlers: Arc<Handlers>) {
         if seen.as_ref() == Some(&now) {
             continue;
         }
-        match session_service(&config).await {
-            Ok(service) => {
-                *handlers.service.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = service;
+        match lake(&config).await {
+            Ok(lake) => {
+                *current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = lake;
                 seen = Some(now);
                 tracing::info!("sql-server: the lake changed; new connections see it");
             }
