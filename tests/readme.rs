@@ -37,6 +37,7 @@ fn readme_layout_names_every_file() {
         "pipeline/deliver/",
         "pipeline/schedule/",
         "pipeline/demo/",
+        "pipeline/sql_server/",
         "queries/staging/",
         "queries/marts/",
         "queries/signals/",
@@ -44,6 +45,7 @@ fn readme_layout_names_every_file() {
         "schedules/",
         "docs/",
         "tests/",
+        "tests/clients/",
         "benches/",
         "scripts/",
     ] {

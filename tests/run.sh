@@ -11,11 +11,16 @@ if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]"
 fi
 
-# psql is the real client the SQL endpoint is tested with (Debian's postgresql-client).
-if ! command -v psql >/dev/null; then
+# The SQL endpoint is tested with real clients from Debian: psql (postgresql-client)
+# and pgjdbc, the driver of DBeaver and Metabase (libpostgresql-jdbc-java on a JRE).
+debian_packages=()
+command -v psql >/dev/null || debian_packages+=(postgresql-client)
+command -v java >/dev/null || debian_packages+=(default-jre-headless)
+[ -f /usr/share/java/postgresql.jar ] || debian_packages+=(libpostgresql-jdbc-java)
+if [ ${#debian_packages[@]} -gt 0 ]; then
   # A fresh machine may have no package lists yet.
-  apt-get install -y -q postgresql-client >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null && apt-get install -y -q postgresql-client >/dev/null; }
+  apt-get install -y -q "${debian_packages[@]}" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q "${debian_packages[@]}" >/dev/null; }
 fi
 
 # A fresh checkout gains nothing from incremental builds but their disk space.

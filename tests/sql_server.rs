@@ -81,35 +81,14 @@ fn psql_as(host: &str, port: u16, user: &str, password: &str, commands: &[&str])
 
 #[test]
 fn psql_logs_in_with_scram_and_gets_what_the_sql_command_gets() {
-    let (ok, out, err) = psql(PASSWORD, "select periode, clienten, gedeclareerd from kpi_wmo order by periode");
+    let query = "select periode, clienten, gedeclareerd from kpi_wmo order by periode";
+    let (ok, out, err) = psql(PASSWORD, query);
     assert!(ok, "{err}");
-    let running = server();
-    let config = &running.deployment.config;
-    let ctx_rows = wmo_monitor::engine::session::runtime().expect("runtime").block_on(async {
-        let ctx = wmo_monitor::engine::open(config, None, &wmo_monitor::engine::Limits::of(config)).await?;
-        wmo_monitor::engine::rows::query(
-            &ctx,
-            "select periode, clienten, gedeclareerd from kpi_wmo order by periode",
-            "x",
-        )
-        .await
-    });
-    let expected: Vec<String> = ctx_rows
-        .expect("the engine answers")
-        .iter()
-        .map(|r| format!("{}|{}|{}", r.text("periode"), r.text("clienten"), r.get("gedeclareerd").text()))
-        .collect();
-    let got: Vec<String> = out.lines().map(str::to_string).collect();
-    assert_eq!(got.len(), expected.len(), "{out}");
-    let cells = |line: &str| -> Vec<String> {
-        // Numbers compared as numbers: psql prints a decimal with its scale (0.00), the engine's rows normalised (0).
-        line.split('|')
-            .map(|c| c.parse::<rust_decimal::Decimal>().map_or_else(|_| c.to_string(), |d| d.normalize().to_string()))
-            .collect()
-    };
-    for (g, e) in got.iter().zip(&expected) {
-        assert_eq!(cells(g), cells(e), "{out}");
-    }
+    let got: Vec<String> =
+        out.lines().map(|line| line.split('|').map(normalised).collect::<Vec<_>>().join("|")).collect();
+    let expected = engine_answer(query);
+    assert!(!expected.is_empty());
+    assert_eq!(got, expected, "{out}");
 }
 
 #[test]
@@ -129,6 +108,8 @@ fn writes_copies_and_engine_settings_are_refused_and_the_server_still_serves() {
         "insert into kpi_wmo (periode) values ('x')",
         "drop table kpi_wmo",
         "copy kpi_wmo to '/tmp/wmo-copy.csv'",
+        "copy kpi_wmo from stdin",
+        "copy kpi_wmo to program 'touch /tmp/wmo-copy.csv'",
         "set datafusion.execution.batch_size = 1",
         "select * into kopie from kpi_wmo",
     ] {
@@ -231,8 +212,13 @@ fn psql_lists_the_tables_and_describes_one() {
 /// psycopg 3 (PyPI; tests/run.sh installs it) runs `code` with a cursor `cur`
 /// on a connection to the port: (succeeded, stdout, stderr).
 fn psycopg(port: u16, code: &str) -> (bool, String, String) {
+    psycopg_with(&format!("host='127.0.0.1', port={port}, sslmode='disable'"), code)
+}
+
+/// psycopg with these connection arguments besides user, password and dbname.
+fn psycopg_with(arguments: &str, code: &str) -> (bool, String, String) {
     let script = format!(
-        "import psycopg\nwith psycopg.connect(host='127.0.0.1', port={port}, user='{USER}', password='{PASSWORD}', dbname='wmo', sslmode='disable') as conn:\n    cur = conn.cursor()\n    {code}\n"
+        "import psycopg\nwith psycopg.connect({arguments}, user='{USER}', password='{PASSWORD}', dbname='wmo') as conn:\n    cur = conn.cursor()\n    {code}\n"
     );
     let output = Command::new("python3").args(["-c", &script]).output().expect("python3 runs");
     (
@@ -240,6 +226,42 @@ fn psycopg(port: u16, code: &str) -> (bool, String, String) {
         String::from_utf8_lossy(&output.stdout).trim().to_string(),
         String::from_utf8_lossy(&output.stderr).trim().to_string(),
     )
+}
+
+/// pgjdbc, the driver of DBeaver and Metabase (Debian's libpostgresql-jdbc-java;
+/// tests/run.sh installs it), running tests/clients/JdbcClient.java against the URL.
+fn pgjdbc(url: &str, arguments: &[&str]) -> (bool, String, String) {
+    let client = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/JdbcClient.java");
+    let output = Command::new("java")
+        .args(["-cp", "/usr/share/java/postgresql.jar", client, url, USER, PASSWORD])
+        .args(arguments)
+        .output()
+        .expect("java runs (Debian's default-jre-headless; tests/run.sh installs it)");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+/// The engine's own answer to a query over the test lake, as `wmo-monitor sql`
+/// gives it: a row per line, cells joined by `|`, numbers normalised.
+fn engine_answer(sql: &str) -> Vec<String> {
+    let config = &server().deployment.config;
+    let rows = wmo_monitor::engine::session::runtime().expect("runtime").block_on(async {
+        let ctx = wmo_monitor::engine::open(config, None, &wmo_monitor::engine::Limits::of(config)).await?;
+        wmo_monitor::engine::rows::query(&ctx, sql, "the test query").await
+    });
+    rows.expect("the engine answers")
+        .iter()
+        .map(|row| row.cells().iter().map(|cell| normalised(&cell.text())).collect::<Vec<_>>().join("|"))
+        .collect()
+}
+
+/// A cell compared as a number where it is one: psql and pgjdbc print a
+/// decimal with its scale (0.00), the engine's rows normalised (0).
+fn normalised(cell: &str) -> String {
+    cell.parse::<rust_decimal::Decimal>().map_or_else(|_| cell.to_string(), |d| d.normalize().to_string())
 }
 
 /// A server of its own over the same lake, with other settings.
@@ -329,6 +351,15 @@ fn with_tls_another_machine_gets_in_encrypted_and_still_not_in_plain_text() {
     assert!(!ok && err.contains("must use TLS"), "{err}");
     let (ok, err) = run(conninfo("127.0.0.1", "sslmode=disable"));
     assert!(ok, "plain from this machine: {err}");
+    // psycopg and pgjdbc too, encrypted and with the certificate checked.
+    let (ok, out, err) = psycopg_with(
+        &format!("host='{address}', port={port}, sslmode='verify-ca', sslrootcert='{}'", ca.display()),
+        "cur.execute('select 41 + 1'); print(cur.fetchone()[0], conn.pgconn.ssl_in_use)",
+    );
+    assert!(ok && out == "42 True", "{out} {err}");
+    let url = format!("jdbc:postgresql://{address}:{port}/wmo?sslmode=verify-ca&sslrootcert={}", ca.display());
+    let (ok, out, err) = pgjdbc(&url, &["browse"]);
+    assert!(ok && out.ends_with("after|42"), "{out}\n{err}");
 }
 
 #[test]
@@ -497,4 +528,125 @@ fn a_cancel_request_stops_the_statement_on_both_protocols_and_the_connection_goe
         ),
     );
     assert!(ok && out == "57014 True\n42", "{out} {err}");
+}
+
+#[test]
+fn psql_copies_a_query_to_a_file_and_shows_the_catalogues_comments() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let file = folder.path().join("wmo.csv");
+    let query = "select periode, clienten, gedeclareerd from kpi_wmo order by periode";
+    let copy = format!("\\copy ({query}) to '{}' csv header", file.display());
+    let (ok, _, err) = psql(PASSWORD, &copy);
+    assert!(ok, "{err}");
+    let written = std::fs::read_to_string(&file).expect("psql wrote the file");
+    let mut lines = written.lines();
+    assert_eq!(lines.next(), Some("periode,clienten,gedeclareerd"));
+    let rows: Vec<String> = lines.map(|line| line.split(',').map(normalised).collect::<Vec<_>>().join("|")).collect();
+    assert_eq!(rows, engine_answer(query));
+    // The text format, with PostgreSQL's \N for an empty cell.
+    let (ok, out, err) = psql(PASSWORD, "copy (select 'a' as x, cast(null as int) as y) to stdout");
+    assert!(ok && out == "a\t\\N", "{out} {err}");
+    // Tables and columns carry the catalogue's one-liners.
+    let (ok, out, err) = psql(PASSWORD, "\\dt+ kpi_wmo");
+    assert!(ok && out.contains("One row per period, Wmo-wide"), "{out} {err}");
+    let (ok, out, err) = psql(
+        PASSWORD,
+        "select col_description('kpi_begroting'::regclass, 2), left(pg_get_viewdef('kpi_begroting'::regclass), 80)",
+    );
+    assert!(
+        ok && out.starts_with("the year's budget, euro|") && out.contains("queries/marts/kpi_begroting.sql"),
+        "{out} {err}"
+    );
+}
+
+#[test]
+fn a_database_other_than_wmo_does_not_exist() {
+    let output = Command::new("psql")
+        .arg(format!("host=127.0.0.1 port={} user={USER} dbname=postgres sslmode=disable", server().port))
+        .args(["--no-psqlrc", "-X", "-At", "-c", "select 1"])
+        .env("PGPASSWORD", PASSWORD)
+        .output()
+        .expect("psql runs");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && err.contains("database \"postgres\" does not exist"), "{err}");
+}
+
+#[test]
+fn pgjdbc_browses_the_tables_with_their_comments_and_answers_as_the_sql_command_does() {
+    let url = format!("jdbc:postgresql://127.0.0.1:{}/wmo?sslmode=disable", server().port);
+    let (ok, out, err) = pgjdbc(&url, &["browse"]);
+    assert!(ok, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"product|PostgreSQL|16"), "{out}");
+    // DatabaseMetaData.getTables: the kpi tables kept (opslag) and the views over them (public), each with its comment.
+    let kpi_wmo = lines.iter().find(|l| l.starts_with("table|public|kpi_wmo|VIEW|")).expect("kpi_wmo is listed");
+    assert!(kpi_wmo.ends_with("|One row per period, Wmo-wide: clients, flows, money, reach, experience, provider concentration and the five movements of the transformation (indicators.md, kpi_wmo)."), "{kpi_wmo}");
+    assert!(lines.iter().any(|l| l.starts_with("table|opslag|kpi_wmo|TABLE|One row per period")), "{out}");
+    assert!(
+        lines.iter().filter(|l| l.starts_with("table|")).all(|l| !l.ends_with("|null")),
+        "a table without its comment:\n{out}"
+    );
+    // getColumns: types and comments (numeric is java.sql.Types.NUMERIC, 2; date is DATE, 91).
+    assert!(lines.contains(&"column|begroting|numeric|2|the year's budget, euro"), "{out}");
+    assert!(lines.contains(&"column|peildatum|date|91|the as-of date the figures were computed with"), "{out}");
+    // A prepared statement with a bound parameter, typed results: as the engine answers.
+    let expected = engine_answer("select jaar, gerealiseerd from kpi_begroting where jaar = 2019");
+    let prepared: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("prepared|"))
+        .map(|l| l.split('|').map(normalised).collect::<Vec<_>>().join("|"))
+        .collect();
+    assert_eq!(prepared, expected);
+    assert_eq!(
+        lines.iter().find_map(|l| l.strip_prefix("date|")).map(str::to_string),
+        engine_answer("select min(periode_begin) from stg_perioden").first().cloned()
+    );
+    // Writes refused with PostgreSQL's code for a read-only transaction; the connection goes on.
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("refused|25006|ERROR: refused: the SQL endpoint is read-only")).count(),
+        2,
+        "{out}"
+    );
+    assert!(!out.contains("allowed|"), "{out}");
+    assert_eq!(lines.last(), Some(&"after|42"));
+}
+
+/// Replays a tool's connect statements over pgjdbc; each line `ok|rows|described|statement`.
+fn replay(file: &str) -> Vec<String> {
+    let url = format!("jdbc:postgresql://127.0.0.1:{}/wmo?sslmode=disable", server().port);
+    let path = format!("{}/tests/clients/{file}", env!("CARGO_MANIFEST_DIR"));
+    let (ok, out, err) = pgjdbc(&url, &["replay", &path]);
+    assert!(ok, "{out}\n{err}");
+    let lines: Vec<String> = out.lines().map(str::to_string).collect();
+    let failed: Vec<&String> = lines.iter().filter(|l| !l.starts_with("ok|")).collect();
+    assert!(failed.is_empty(), "{file}: {failed:#?}");
+    lines
+}
+
+fn described(lines: &[String], statement_start: &str) -> (usize, usize) {
+    let line = lines.iter().find(|l| l.split('|').nth(3).is_some_and(|s| s.starts_with(statement_start)));
+    let fields: Vec<usize> =
+        line.expect(statement_start).split('|').skip(1).take(2).map(|n| n.parse().unwrap_or(0)).collect();
+    (fields[0], fields[1])
+}
+
+#[test]
+fn what_dbeaver_sends_on_connect_and_to_browse_a_table_succeeds_with_the_comments() {
+    let lines = replay("dbeaver-connect.sql");
+    assert_eq!(lines.len(), 19, "{lines:#?}");
+    // The table list of `public`: every kpi table, view and staging view, each but the two helper tables with its comment.
+    let (tables, with_comment) = described(&lines, "SELECT c.oid,c.*,d.description");
+    assert!(tables > 40 && with_comment + 2 >= tables, "{tables} tables, {with_comment} with a comment");
+    // The columns of kpi_wmo, every one with its comment; and the view's SQL.
+    let (columns, with_comment) = described(&lines, "SELECT c.relname,a.*");
+    assert!(columns > 10 && with_comment == columns, "{columns} columns, {with_comment} with a comment");
+    assert_eq!(described(&lines, "SELECT pg_catalog.pg_get_viewdef"), (1, 1));
+}
+
+#[test]
+fn what_metabase_sends_on_connect_and_to_sync_succeeds_with_the_comments() {
+    let lines = replay("metabase-connect.sql");
+    assert_eq!(lines.len(), 10, "{lines:#?}");
+    let (tables, with_comment) = described(&lines, "SELECT \"n\".\"nspname\" AS \"schema\"");
+    assert!(tables > 40 && with_comment + 2 >= tables, "{tables} tables, {with_comment} with a comment");
 }

@@ -90,8 +90,9 @@ pub fn partition_type(key: &str) -> DataType {
 }
 
 fn ensure_store_schema(ctx: &SessionContext) -> Result<()> {
-    let catalog =
-        ctx.catalog("datafusion").ok_or_else(|| Error::Sql("the query engine has no default catalog".into()))?;
+    let catalog = ctx
+        .catalog(super::session::CATALOG)
+        .ok_or_else(|| Error::Sql("the query engine has no default catalog".into()))?;
     if catalog.schema(KPI_STORE).is_none() {
         catalog
             .register_schema(KPI_STORE, Arc::new(MemorySchemaProvider::new()))

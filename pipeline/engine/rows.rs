@@ -65,6 +65,11 @@ pub struct Row {
 }
 
 impl Row {
+    /// The cells in the order of the query's columns.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
     pub fn get(&self, column: &str) -> &Cell {
         self.columns.get(column).and_then(|&i| self.cells.get(i)).unwrap_or(&Cell::Empty)
     }

@@ -13,6 +13,10 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The one catalog, named as analysts connect to it (`dbname=wmo`); its
+/// schemas are `public` (tables and views) and `opslag` (the kpi tables kept).
+pub const CATALOG: &str = "wmo";
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub memory_bytes: usize,
@@ -41,6 +45,7 @@ pub fn context(limits: &Limits) -> Result<SessionContext> {
         .build_arc()
         .context("cannot set up the query engine")?;
     let config = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG, "public")
         .with_information_schema(true)
         .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
         // Filters run after the Parquet decoder (DataFusion's default): the peildatum

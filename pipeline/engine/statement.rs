@@ -188,5 +188,6 @@ pub fn explain(e: DataFusionError) -> Error {
 fn missing_table(message: &str) -> Option<&str> {
     let rest = &message[message.find("table '")? + "table '".len()..];
     let name = &rest[..rest.find("' not found")?];
-    Some(name.rsplit_once("datafusion.public.").map_or(name, |(_, n)| n))
+    let qualifier = format!("{}.public.", super::session::CATALOG);
+    Some(name.rsplit_once(qualifier.as_str()).map_or(name, |(_, n)| n))
 }

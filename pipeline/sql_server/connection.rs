@@ -7,6 +7,7 @@ use super::guard::Guard;
 use super::login::Login;
 use super::memory::SessionPool;
 use super::running::Watch;
+use super::service::Service;
 use crate::error::{Context, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -139,7 +140,7 @@ impl CancelHandler for CancelRequests {
 
 /// The handlers of one connection, built when it is accepted.
 pub struct Handlers {
-    service: Arc<DfSessionService>,
+    service: Arc<Service>,
     login: Arc<Login>,
     cancel: Arc<CancelRequests>,
 }
@@ -160,13 +161,14 @@ impl Handlers {
             .build();
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(Guard { timeout: shared.timeout, connection: connection.clone() }),
+            Arc::new(super::copy_out::CopyOut),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),
         ];
         let ctx = Arc::new(SessionContext::new_with_state(state));
         Ok(Handlers {
-            service: Arc::new(DfSessionService::new_with_hooks(ctx, hooks)),
+            service: Arc::new(Service::new(DfSessionService::new_with_hooks(ctx, hooks))),
             login: Arc::new(Login::new(
                 shared.users.clone(),
                 shared.secret.clone(),

@@ -48,7 +48,7 @@ fn refused(code: &str, message: impl Into<String>) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))
 }
 
-const READ_ONLY: &str = "refused: the SQL endpoint is read-only, so CREATE, DROP, INSERT, UPDATE, DELETE, COPY and SET of engine settings are not allowed";
+const READ_ONLY: &str = "refused: the SQL endpoint is read-only, so CREATE, DROP, INSERT, UPDATE, DELETE, COPY (but COPY ... TO STDOUT) and SET of engine settings are not allowed";
 
 /// A statement as the log shows it: one line, at most 300 characters, and a
 /// number that could be a BSN (an analyst may type one) masked.
@@ -63,15 +63,15 @@ fn logged(statement: &Statement) -> String {
 
 /// Whether the statement runs a plan, which logs it when its rows end.
 fn runs_a_plan(statement: &Statement) -> bool {
-    matches!(statement, Statement::Query(_) | Statement::Explain { .. })
+    matches!(statement, Statement::Query(_) | Statement::Explain { .. } | Statement::Copy { .. })
 }
 
 impl Guard {
     /// Refuses the statement, or lets it run: a query is handed to the
     /// connection for its log line, anything else is logged now.
-    async fn admit(&self, who: &str, statement: &Statement, ctx: &SessionContext) -> Option<PgWireError> {
-        if let Err(refusal) = self.check(statement, ctx).await {
-            tracing::warn!("sql-server: {who}'s statement {} refused: {refusal}", logged(statement));
+    async fn admit(&self, who: &str, statement: &Statement, ctx: &SessionContext, path: Path) -> Option<PgWireError> {
+        if let Err(refusal) = self.check(statement, ctx, path).await {
+            tracing::warn!("sql-server: {who}'s statement {} refused: {}", logged(statement), message(&refusal));
             return Some(refusal);
         }
         if runs_a_plan(statement) {
@@ -83,9 +83,15 @@ impl Guard {
         None
     }
 
-    async fn check(&self, statement: &Statement, ctx: &SessionContext) -> PgWireResult<()> {
+    async fn check(&self, statement: &Statement, ctx: &SessionContext, path: Path) -> PgWireResult<()> {
         match statement {
             Statement::Query(_) | Statement::Explain { .. } => reads_only(statement, ctx).await,
+            // psql's \copy ... to: the rows go to the client, over the simple protocol.
+            Statement::Copy { .. } if path == Path::Simple => match super::copy_out::copy_to_stdout(statement) {
+                Some(Ok((query, _))) => reads_only(&query, ctx).await,
+                Some(Err(unsupported)) => Err(unsupported),
+                None => Err(refused("25006", READ_ONLY)),
+            },
             Statement::Declare { stmts } => {
                 for declare in stmts {
                     if let Some(query) = &declare.for_query {
@@ -136,7 +142,9 @@ impl Guard {
                 }
                 Ok(())
             }
-            Set::SetTimeZone { local: false, .. } | Set::SetNames { .. } => Ok(()),
+            // Isolation levels and READ ONLY (Metabase, pgjdbc's setReadOnly): each
+            // statement reads one committed state of the lake anyway.
+            Set::SetTimeZone { local: false, .. } | Set::SetNames { .. } | Set::SetTransaction { .. } => Ok(()),
             _ => Err(refused("25006", READ_ONLY)),
         }
     }
@@ -175,7 +183,7 @@ impl QueryHook for Guard {
         ctx: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        self.admit(&user(client.metadata()), statement, ctx).await.map(Err)
+        self.admit(&user(client.metadata()), statement, ctx, Path::Simple).await.map(Err)
     }
 
     async fn handle_extended_parse_query(
@@ -185,8 +193,13 @@ impl QueryHook for Guard {
         client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
         // Logged when a portal runs it; a refusal is told now.
-        let refusal = self.check(statement, ctx).await.err()?;
-        tracing::warn!("sql-server: {}'s statement {} refused: {refusal}", user(client.metadata()), logged(statement));
+        let refusal = self.check(statement, ctx, Path::Extended).await.err()?;
+        tracing::warn!(
+            "sql-server: {}'s statement {} refused: {}",
+            user(client.metadata()),
+            logged(statement),
+            message(&refusal)
+        );
         Some(Err(refusal))
     }
 
@@ -199,7 +212,22 @@ impl QueryHook for Guard {
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         // Checked again: a portal may run a statement prepared before.
-        self.admit(&user(client.metadata()), statement, ctx).await.map(Err)
+        self.admit(&user(client.metadata()), statement, ctx, Path::Extended).await.map(Err)
+    }
+}
+
+/// Which protocol a statement came by.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    Simple,
+    Extended,
+}
+
+/// A refusal's sentence, for the log.
+fn message(error: &PgWireError) -> String {
+    match error {
+        PgWireError::UserError(info) => info.message.clone(),
+        other => other.to_string(),
     }
 }
 

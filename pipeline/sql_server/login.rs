@@ -94,6 +94,16 @@ impl StartupHandler for Login {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
                 let peer = client.socket_addr();
+                let database = client.metadata().get(pgwire::api::METADATA_DATABASE).cloned().unwrap_or_default();
+                if database != crate::engine::session::CATALOG {
+                    return Err(refused(
+                        "3D000",
+                        format!(
+                            "database \"{database}\" does not exist: the lake is the database \"{}\" (dbname={0})",
+                            crate::engine::session::CATALOG
+                        ),
+                    ));
+                }
                 if !client.is_secure() && !peer.ip().is_loopback() {
                     tracing::warn!(
                         "sql-server: plain connection from {peer} refused (TLS is required from another machine)"

@@ -9,11 +9,14 @@
 //! passes (`guard`), a client on another machine must use TLS, and the number
 //! of connections is bounded.
 
+pub mod catalogue;
 pub mod connection;
+pub mod copy_out;
 pub mod guard;
 pub mod login;
 pub mod memory;
 pub mod running;
+pub mod service;
 pub mod users;
 
 use crate::config::{Config, SqlServer};
@@ -206,10 +209,11 @@ async fn lake(config: &Config) -> Result<Arc<SessionContext>> {
     let ctx = engine::open(config, None, &Limits::of(config)).await?;
     datafusion_postgres::datafusion_pg_catalog::setup_pg_catalog(
         &ctx,
-        "datafusion",
+        engine::session::CATALOG,
         datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
     )
     .map_err(|e| Error::Sql(format!("cannot set up pg_catalog: {e}")))?;
+    catalogue::register(&ctx, config).await?;
     Ok(Arc::new(ctx))
 }
 
