@@ -364,7 +364,7 @@ fn views_are_created_in_the_order_of_the_tables_they_read_and_a_circle_is_named(
 }
 
 #[test]
-fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_too_long() {
+fn the_analysts_session_writes_json_parquet_and_rounded_percentages_and_stops_a_statement_that_runs_too_long() {
     let deployment = computed();
     let elsewhere = tempfile::tempdir().expect("a folder outside the deployment");
     let run = |config: &wmo_monitor::Config, statement: &str, format: Format, output: &Path| {
@@ -402,6 +402,22 @@ fn the_analysts_session_writes_json_and_parquet_and_stops_a_statement_that_runs_
     .expect("csv-nl");
     let text = std::fs::read_to_string(&dutch).expect("csv file");
     assert_eq!(text, "\u{feff}naam;bedrag;aantal;deel\n\"Coöperatie; Wijkkracht\";1234,50;12;0,25\n");
+
+    // On screen a percentage shows to one decimal, rounded half away from zero as in the
+    // reports; CSV keeps it exact.
+    let percentages = "select cast(12.25 as decimal(38, 14)) as groei_pct, cast(-12.25 as decimal(38, 14)) as krimp_pct, \
+                       cast(12.25 as decimal(10, 2)) as bedrag";
+    let screen = elsewhere.path().join("screen.txt");
+    run(&deployment.config, percentages, Format::Table, &screen).expect("table");
+    let text = std::fs::read_to_string(&screen).expect("table file");
+    assert!(text.contains("| 12.3      | -12.3     | 12.25  |"), "{text}");
+    assert!(text.contains("_pct columns shown to one decimal, --format csv gives them exact"), "{text}");
+    let exact = elsewhere.path().join("exact.csv");
+    run(&deployment.config, percentages, Format::Csv, &exact).expect("csv");
+    assert_eq!(
+        std::fs::read_to_string(&exact).expect("csv file"),
+        "groei_pct,krimp_pct,bedrag\n12.25000000000000,-12.25000000000000,12.25\n"
+    );
 
     let folder = elsewhere.path().join("parquet");
     std::fs::create_dir_all(&folder).expect("folder");

@@ -130,10 +130,18 @@ impl ResultWriter {
         match self {
             ResultWriter::Table { mut out, schema, held } => {
                 let rows: usize = held.iter().map(RecordBatch::num_rows).sum();
-                let shown = if rows == 0 { vec![RecordBatch::new_empty(schema)] } else { held };
+                let shown = if rows == 0 { vec![RecordBatch::new_empty(schema.clone())] } else { held };
+                let shown = shown.iter().map(percentages_for_display).collect::<Result<Vec<_>>>()?;
                 let table = pretty_format_batches(&shown).map_err(failed)?;
                 writeln!(out, "{table}").map_err(failed)?;
-                writeln!(out, "({rows} {})", if rows == 1 { "row" } else { "rows" }).map_err(failed)?;
+                let rounded = schema.fields().iter().any(|f| is_rounded_for_display(f.name(), f.data_type()));
+                writeln!(
+                    out,
+                    "({rows} {}{})",
+                    if rows == 1 { "row" } else { "rows" },
+                    if rounded { "; _pct columns shown to one decimal, --format csv gives them exact" } else { "" }
+                )
+                .map_err(failed)?;
                 out.flush().map_err(failed)
             }
             ResultWriter::Csv { mut writer, schema, started, .. } => {
@@ -158,6 +166,36 @@ impl ResultWriter {
             }
         }
     }
+}
+
+/// A percentage is exact in the lake and shown to one decimal, rounded half
+/// away from zero, as the reports show it (docs/indicators.md).
+fn is_rounded_for_display(name: &str, data_type: &DataType) -> bool {
+    name.ends_with("_pct") && matches!(data_type, DataType::Decimal128(_, scale) if *scale > 1)
+}
+
+/// The batch with its `_pct` columns rounded to one decimal, for the screen.
+fn percentages_for_display(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| is_rounded_for_display(f.name(), f.data_type())) {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if let DataType::Decimal128(precision, _) = field.data_type()
+            && is_rounded_for_display(field.name(), field.data_type())
+        {
+            // Arrow's cast to a smaller scale rounds half away from zero.
+            let shown = DataType::Decimal128(*precision, 1);
+            columns.push(datafusion::arrow::compute::cast(column, &shown).map_err(failed)?);
+            fields.push(Field::new(field.name(), shown, true));
+        } else {
+            columns.push(column.clone());
+            fields.push(field.as_ref().clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(failed)
 }
 
 fn is_fractional(data_type: &DataType) -> bool {
