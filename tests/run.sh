@@ -7,16 +7,19 @@ cd "$(dirname "$0")/.."
 # DuckDB reads the lake as a second, independent Parquet reader; aiosmtpd is
 # the real SMTP server deliver sends to, with a test CA from trustme.
 # psycopg 3 is a real client of the SQL endpoint that binds parameters on the server.
-if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg' 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]"
+# pyodbc drives psqlODBC, the ODBC driver Excel and Power BI can reach the endpoint through.
+if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg, pyodbc' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]" pyodbc
 fi
 
-# The SQL endpoint is tested with real clients from Debian: psql (postgresql-client)
-# and pgjdbc, the driver of DBeaver and Metabase (libpostgresql-jdbc-java on a JRE).
+# The SQL endpoint is tested with real clients from Debian: psql (postgresql-client),
+# pgjdbc, the driver of DBeaver and Metabase (libpostgresql-jdbc-java on a JRE), and
+# psqlODBC (odbc-postgresql with unixODBC's driver manager).
 debian_packages=()
 command -v psql >/dev/null || debian_packages+=(postgresql-client)
 command -v java >/dev/null || debian_packages+=(default-jre-headless)
 [ -f /usr/share/java/postgresql.jar ] || debian_packages+=(libpostgresql-jdbc-java)
+odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || debian_packages+=(odbc-postgresql unixodbc)
 if [ ${#debian_packages[@]} -gt 0 ]; then
   # A fresh machine may have no package lists yet.
   apt-get install -y -q "${debian_packages[@]}" >/dev/null 2>&1 \

@@ -650,3 +650,37 @@ fn what_metabase_sends_on_connect_and_to_sync_succeeds_with_the_comments() {
     let (tables, with_comment) = described(&lines, "SELECT \"n\".\"nspname\" AS \"schema\"");
     assert!(tables > 40 && with_comment + 2 >= tables, "{tables} tables, {with_comment} with a comment");
 }
+
+/// psqlODBC, the ODBC driver Excel and Power BI reach PostgreSQL through
+/// (Debian's odbc-postgresql, with pyodbc from PyPI; tests/run.sh installs them),
+/// runs `code` with a cursor `cur` on a connection to the port.
+fn odbc(port: u16, code: &str) -> (bool, String, String) {
+    let script = format!(
+        "import pyodbc\nconn = pyodbc.connect('DRIVER={{PostgreSQL Unicode}};SERVER=127.0.0.1;PORT={port};DATABASE=wmo;UID={USER};PWD={PASSWORD};SSLmode=disable', timeout=10)\ncur = conn.cursor()\n{code}\n"
+    );
+    let output = Command::new("python3").args(["-c", &script]).output().expect("python3 runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    )
+}
+
+#[test]
+fn the_odbc_driver_of_excel_and_power_bi_lists_the_tables_and_runs_a_bound_query() {
+    let (ok, out, err) = odbc(
+        server().port,
+        "print(sorted(t.table_schem + '.' + t.table_name for t in cur.tables(tableType='TABLE,VIEW') if t.table_name == 'kpi_wmo'))\n\
+         cur.execute('select jaar, gerealiseerd from kpi_begroting where jaar = ?', 2019)\n\
+         print('|'.join(str(v) for v in cur.fetchone()))\n\
+         try:\n    cur.execute('drop table kpi_wmo')\nexcept pyodbc.Error as e:\n    print('refused' if 'read-only' in str(e) else e)\n\
+         conn.rollback()\n\
+         cur.execute('select 41 + 1'); print(cur.fetchone()[0])",
+    );
+    assert!(ok, "{out}\n{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"['opslag.kpi_wmo', 'public.kpi_wmo']"), "{out}");
+    let bound = lines.get(1).map(|l| l.split('|').map(normalised).collect::<Vec<_>>().join("|"));
+    assert_eq!(bound, engine_answer("select jaar, gerealiseerd from kpi_begroting where jaar = 2019").first().cloned());
+    assert_eq!(&lines[2..], ["refused", "42"], "{out}");
+}

@@ -162,6 +162,7 @@ impl Handlers {
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(Guard { timeout: shared.timeout, connection: connection.clone() }),
             Arc::new(super::copy_out::CopyOut),
+            Arc::new(super::savepoints::Savepoints),
             Arc::new(CursorStatementHook),
             Arc::new(SetShowHook),
             Arc::new(TransactionStatementHook),

@@ -110,6 +110,9 @@ impl Guard {
             | Statement::StartTransaction { .. }
             | Statement::Commit { .. }
             | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+            | Statement::Deallocate { .. }
             | Statement::Fetch { .. }
             | Statement::Close { .. }
             | Statement::Discard { .. } => Ok(()),

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod login;
 pub mod memory;
 pub mod running;
+pub mod savepoints;
 pub mod service;
 pub mod users;
 
