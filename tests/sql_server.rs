@@ -684,3 +684,28 @@ fn the_odbc_driver_of_excel_and_power_bi_lists_the_tables_and_runs_a_bound_query
     assert_eq!(bound, engine_answer("select jaar, gerealiseerd from kpi_begroting where jaar = 2019").first().cloned());
     assert_eq!(&lines[2..], ["refused", "42"], "{out}");
 }
+
+#[test]
+fn a_user_added_or_removed_while_the_server_runs_counts_at_the_next_login() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let users = folder.path().join("sql-users");
+    Users::add(&users, USER, PASSWORD).expect("a user");
+    let port = own_server(|_, settings| settings.users = users.clone());
+    let (ok, _, err) = psql_as("127.0.0.1", port, "nieuwe", "nog een lang wachtwoord", &["select 1"]);
+    assert!(!ok && err.contains("password authentication failed"), "{err}");
+    Users::add(&users, "nieuwe", "nog een lang wachtwoord").expect("a second user");
+    let (ok, out, err) = psql_as("127.0.0.1", port, "nieuwe", "nog een lang wachtwoord", &["select 1"]);
+    assert!(ok && out == "1", "{out} {err}");
+    // Taken away by removing the line.
+    let kept: String = std::fs::read_to_string(&users)
+        .expect("the users file")
+        .lines()
+        .filter(|line| !line.starts_with("nieuwe "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&users, kept).expect("the users file");
+    let (ok, _, err) = psql_as("127.0.0.1", port, "nieuwe", "nog een lang wachtwoord", &["select 1"]);
+    assert!(!ok && err.contains("password authentication failed"), "{err}");
+    let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
+    assert!(ok && out == "1", "{out} {err}");
+}

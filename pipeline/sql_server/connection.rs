@@ -36,7 +36,7 @@ use tokio::sync::watch;
 
 /// What the whole endpoint shares with each connection.
 pub struct Shared {
-    pub users: Arc<super::users::Users>,
+    pub users: Arc<super::users::UsersFile>,
     /// Keyed random bytes for the fake salt of an unknown user.
     pub secret: Arc<[u8; 32]>,
     /// pgwire's registry: a cancel request stops a statement that is still

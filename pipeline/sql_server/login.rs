@@ -8,7 +8,7 @@
 //! StoredKey and ServerKey only, as PostgreSQL does.
 
 use super::connection::Connection;
-use super::users::{Users, Verifier, hmac};
+use super::users::{UsersFile, Verifier, hmac};
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -52,7 +52,7 @@ struct Gesprek {
 
 /// One connection's login (pgwire asks for a handler per connection).
 pub struct Login {
-    users: Arc<Users>,
+    users: Arc<UsersFile>,
     /// Keyed random bytes for the fake salt of an unknown user, so a salt
     /// does not tell whether a name exists.
     secret: Arc<[u8; 32]>,
@@ -63,7 +63,7 @@ pub struct Login {
 
 impl Login {
     pub fn new(
-        users: Arc<Users>,
+        users: Arc<UsersFile>,
         secret: Arc<[u8; 32]>,
         connections: Arc<ConnectionManager>,
         connection: Arc<Connection>,
@@ -141,7 +141,7 @@ impl StartupHandler for Login {
                             .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_graphic() && c != ','))
                             .ok_or_else(|| PgWireError::InvalidScramMessage("client-first has no nonce".into()))?;
                         let user = client.metadata().get("user").cloned().unwrap_or_default();
-                        let verifier = self.users.get(&user).cloned();
+                        let verifier = self.users.current().get(&user).cloned();
                         let (salt, iterations) = match &verifier {
                             Some(v) => (v.salt.clone(), v.iterations),
                             None => (hmac(&self.secret[..], user.as_bytes())[..16].to_vec(), super::users::ITERATIONS),

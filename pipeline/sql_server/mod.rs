@@ -33,7 +33,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use users::Users;
+use users::UsersFile;
 
 /// The endpoint's settings, or why it cannot start.
 pub fn settings(config: &Config) -> Result<&SqlServer> {
@@ -122,8 +122,8 @@ pub struct Server {
 impl Server {
     /// Opens the engine over the lake and binds the port (port 0: any free one).
     pub async fn bind(config: &Config, settings: &SqlServer) -> Result<Server> {
-        let users = Users::load(&settings.users)?;
-        if users.names().next().is_none() {
+        let users = UsersFile::open(&settings.users)?;
+        if users.current().names().next().is_none() {
             tracing::warn!(
                 "sql-server: {} holds no user, so nobody can log in: `wmo-monitor users add NAME`",
                 settings.users.display()

@@ -175,3 +175,43 @@ impl Users {
         std::fs::rename(&aside, path).map_err(Error::io("cannot replace", path))
     }
 }
+
+/// The users file as the endpoint reads it: again at a login after it
+/// changed, so `users add` (or a removed line) counts without a restart. A
+/// file that cannot be read keeps the users it had, and the log says why.
+pub struct UsersFile {
+    path: std::path::PathBuf,
+    seen: std::sync::Mutex<(Option<Stamp>, std::sync::Arc<Users>)>,
+}
+
+/// When the file last changed, and its size.
+type Stamp = (std::time::SystemTime, u64);
+
+impl UsersFile {
+    pub fn open(path: &Path) -> Result<UsersFile> {
+        let users = Users::load(path)?;
+        Ok(UsersFile {
+            path: path.to_path_buf(),
+            seen: std::sync::Mutex::new((stamp(path), std::sync::Arc::new(users))),
+        })
+    }
+
+    /// The users as the file holds them now.
+    pub fn current(&self) -> std::sync::Arc<Users> {
+        let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let now = stamp(&self.path);
+        if now != seen.0 {
+            match Users::load(&self.path) {
+                Ok(users) => *seen = (now, std::sync::Arc::new(users)),
+                Err(e) => tracing::warn!("sql-server: {e}; the users read before still count"),
+            }
+        }
+        seen.1.clone()
+    }
+}
+
+/// The file's stamp; `None` while it does not exist.
+fn stamp(path: &Path) -> Option<Stamp> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
