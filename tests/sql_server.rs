@@ -709,3 +709,29 @@ fn a_user_added_or_removed_while_the_server_runs_counts_at_the_next_login() {
     let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1"]);
     assert!(ok && out == "1", "{out} {err}");
 }
+
+#[test]
+fn psycopg_binds_on_the_server_and_gets_decimal_date_and_timestamp_with_zone() {
+    let periode = engine_answer("select min(periode) from kpi_wmo").remove(0);
+    let (ok, out, err) = psycopg(
+        server().port,
+        &format!(
+            "for prepare in (False, True, True):\n        \
+             cur.execute('select gedeclareerd, periode_begin from kpi_wmo where periode = %s', ('{periode}',), prepare=prepare)\n        \
+             amount, begin = cur.fetchone()\n        \
+             print(type(amount).__name__, type(begin).__name__, amount, begin)\n    \
+             cur.execute('select gestart from berekeningen limit 1'); print(cur.fetchone()[0].utcoffset())"
+        ),
+    );
+    assert!(ok, "{out}\n{err}");
+    let expected =
+        engine_answer(&format!("select gedeclareerd, periode_begin from kpi_wmo where periode = '{periode}'"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    for line in &lines[..3] {
+        let cells: Vec<&str> = line.split(' ').collect();
+        assert_eq!(cells[..2], ["Decimal", "date"], "{out}");
+        assert_eq!(format!("{}|{}", normalised(cells[2]), cells[3]), expected[0], "{out}");
+    }
+    assert_eq!(lines[3], "0:00:00", "a timestamp with its zone (UTC): {out}");
+}
