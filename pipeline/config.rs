@@ -56,7 +56,9 @@ timeout_seconds = 300      # an analyst's statement is stopped after this long
 # tls_cert = "/etc/wmo-monitor/sql.crt"   # PEM; with tls_key, clients may use sslmode=require
 # tls_key = "/etc/wmo-monitor/sql.key"
 # max_connections = 20
-# session_memory_megabytes = 1024  # what one connection may hold; [query] memory_megabytes bounds them all
+# heavy_statements = 2     # statements reading over heavy_megabytes of the lake at once (default: the cores)
+# heavy_megabytes = 64
+# session_memory_megabytes = 1536  # one connection's memory (default: [query] memory_megabytes / heavy_statements)
 "#;
 
 /// Environment variable holding the pseudonymisation secret.
@@ -131,19 +133,35 @@ pub struct SqlServer {
     pub tls_key: Option<PathBuf>,
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
-    /// What one connection's statements may hold; all together are bounded by `[query] memory_megabytes`.
-    #[serde(default = "default_session_memory")]
-    pub session_memory_megabytes: u64,
+    /// Statements that read more than `heavy_megabytes` of the lake run this
+    /// many at a time; the others wait their turn (within their time limit).
+    #[serde(default = "default_heavy_statements")]
+    pub heavy_statements: usize,
+    #[serde(default = "default_heavy_megabytes")]
+    pub heavy_megabytes: u64,
+    /// What one connection's statements may hold; all together are bounded by
+    /// `[query] memory_megabytes`. Default: that, shared by the heavy statements.
+    pub session_memory_megabytes: Option<u64>,
 }
 
 impl SqlServer {
-    pub fn session_memory_bytes(&self) -> usize {
-        usize::try_from(self.session_memory_megabytes.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    /// One connection's memory, within the endpoint's `total`.
+    pub fn session_memory_bytes(&self, total: usize) -> usize {
+        match self.session_memory_megabytes {
+            Some(megabytes) => usize::try_from(megabytes.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX).min(total),
+            None => total / self.heavy_statements.max(1),
+        }
     }
 }
 
-fn default_session_memory() -> u64 {
-    1024
+fn default_heavy_megabytes() -> u64 {
+    64
+}
+
+/// As many heavy statements as cores: each has a core, and the light ones
+/// (kpi tables, the catalogue) run beside them.
+fn default_heavy_statements() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 fn default_listen() -> String {
@@ -353,7 +371,8 @@ impl Config {
                         return Err(invalid("sql_server: tls_cert and tls_key go together".into()));
                     }
                     server.max_connections = server.max_connections.max(1);
-                    server.session_memory_megabytes = server.session_memory_megabytes.max(1);
+                    server.session_memory_megabytes = server.session_memory_megabytes.map(|m| m.max(1));
+                    server.heavy_statements = server.heavy_statements.max(1);
                     Some(server)
                 }
                 None => None,
@@ -473,7 +492,15 @@ impl std::fmt::Display for Config {
                     write!(f, "\ntls_cert = {cert:?}\ntls_key = {key:?}")?;
                 }
                 write!(f, "\nmax_connections = {}", s.max_connections)?;
-                write!(f, "\nsession_memory_megabytes = {}", s.session_memory_megabytes)
+                write!(f, "\nheavy_statements = {}\nheavy_megabytes = {}", s.heavy_statements, s.heavy_megabytes)?;
+                match s.session_memory_megabytes {
+                    Some(megabytes) => write!(f, "\nsession_memory_megabytes = {megabytes}"),
+                    None => write!(
+                        f,
+                        "\n# session_memory_megabytes: [query] memory_megabytes / heavy_statements = {}",
+                        self.query_memory_bytes / s.heavy_statements.max(1) / (1024 * 1024)
+                    ),
+                }
             }
         }
     }

@@ -45,7 +45,9 @@ fn settings(users: std::path::PathBuf) -> SqlServer {
         tls_cert: None,
         tls_key: None,
         max_connections: 8,
-        session_memory_megabytes: 1024,
+        heavy_statements: 2,
+        heavy_megabytes: 64,
+        session_memory_megabytes: None,
     }
 }
 
@@ -447,7 +449,7 @@ fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
 
 #[test]
 fn a_statement_past_its_connections_memory_is_stopped_and_the_server_still_serves() {
-    let port = own_server(|_, settings| settings.session_memory_megabytes = 1);
+    let port = own_server(|_, settings| settings.session_memory_megabytes = Some(1));
     // A join holds one side in memory, and cannot spill it.
     let join =
         "select count(*) from generate_series(1, 2000000) a join generate_series(1, 2000000) b on a.value = b.value";
@@ -734,4 +736,31 @@ fn psycopg_binds_on_the_server_and_gets_decimal_date_and_timestamp_with_zone() {
         assert_eq!(format!("{}|{}", normalised(cells[2]), cells[3]), expected[0], "{out}");
     }
     assert_eq!(lines[3], "0:00:00", "a timestamp with its zone (UTC): {out}");
+}
+
+#[test]
+fn statements_that_read_much_of_the_lake_take_turns_and_the_others_do_not_wait() {
+    // Every statement that reads a lake file counts as heavy here; one at a time.
+    let port = own_server(|config, settings| {
+        config.query_timeout = std::time::Duration::from_secs(3);
+        settings.heavy_megabytes = 0;
+        settings.heavy_statements = 1;
+    });
+    let long = "select count(*) from kpi_wmo, generate_series(1, 20000000000)";
+    let first = std::thread::spawn(move || psql_as("127.0.0.1", port, USER, PASSWORD, &[long]));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let began = std::time::Instant::now();
+    let (ok, out, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select sum(clienten) > 0 from kpi_wmo"]);
+    let waited = began.elapsed();
+    assert!(ok && out == "t", "{out} {err}");
+    assert!(waited > std::time::Duration::from_millis(1200), "it did not wait for the first: {waited:?}");
+    // What reads no lake file (the catalogue, a constant) does not wait.
+    let second = std::thread::spawn(move || psql_as("127.0.0.1", port, USER, PASSWORD, &[long]));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let began = std::time::Instant::now();
+    let (ok, _, err) = psql_as("127.0.0.1", port, USER, PASSWORD, &["select 1", "\\dt"]);
+    assert!(ok && began.elapsed() < std::time::Duration::from_millis(1500), "{:?} {err}", began.elapsed());
+    let (ok, _, err) = first.join().expect("the first");
+    assert!(!ok && err.contains("stopped after 3 s"), "{err}");
+    let _ = second.join();
 }

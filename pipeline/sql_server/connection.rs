@@ -47,6 +47,9 @@ pub struct Shared {
     /// `[query] memory_megabytes`: what all connections together may hold.
     pub total_memory: Arc<dyn MemoryPool>,
     pub session_memory_bytes: usize,
+    /// Statements that read much of the lake run this many at a time.
+    pub heavy_lane: Arc<tokio::sync::Semaphore>,
+    pub heavy_bytes: u64,
     pub timeout: Duration,
 }
 
@@ -157,7 +160,12 @@ impl Handlers {
             .context("cannot set up a session for a connection")?;
         let state = SessionStateBuilder::new_from_existing(lake.state())
             .with_runtime_env(runtime)
-            .with_physical_optimizer_rule(Arc::new(Watch { timeout: shared.timeout, connection: connection.clone() }))
+            .with_physical_optimizer_rule(Arc::new(Watch {
+                timeout: shared.timeout,
+                connection: connection.clone(),
+                heavy_bytes: shared.heavy_bytes,
+                heavy_lane: shared.heavy_lane.clone(),
+            }))
             .build();
         let hooks: Vec<Arc<dyn QueryHook>> = vec![
             Arc::new(Guard { timeout: shared.timeout, connection: connection.clone() }),

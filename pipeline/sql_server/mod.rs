@@ -145,7 +145,9 @@ impl Server {
             connections: Arc::new(ConnectionManager::new()),
             running: Arc::new(Registry::default()),
             total_memory,
-            session_memory_bytes: settings.session_memory_bytes().min(config.query_memory_bytes),
+            session_memory_bytes: settings.session_memory_bytes(config.query_memory_bytes),
+            heavy_lane: Arc::new(Semaphore::new(settings.heavy_statements)),
+            heavy_bytes: settings.heavy_megabytes.saturating_mul(1024 * 1024),
             timeout: config.query_timeout,
         });
         let listener = TcpListener::bind((settings.listen.as_str(), settings.port))

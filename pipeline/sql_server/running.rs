@@ -7,8 +7,11 @@
 //! neither.)
 
 use super::connection::{Connection, Pending};
+use datafusion::common::tree_node::TreeNode;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::config::ConfigOptions;
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -21,12 +24,34 @@ use pgwire::api::{ClientInfo, ErrorHandler};
 use pgwire::error::{ErrorInfo, PgWireError};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Puts the plan of one connection under a [`RunningExec`].
 pub struct Watch {
     pub timeout: Duration,
     pub connection: Arc<Connection>,
+    /// A statement that reads more of the lake than this (`[sql_server]
+    /// heavy_megabytes`) waits for a place in the heavy lane (`heavy_statements`):
+    /// at national scale a staging view reads a gigabyte of declaration lines,
+    /// and twenty of those at once on two cores took ten times as long each and
+    /// four times the memory (BENCHMARKS.md).
+    pub heavy_bytes: u64,
+    pub heavy_lane: Arc<Semaphore>,
+}
+
+/// The bytes of the lake's files the plan reads.
+fn input_bytes(plan: &Arc<dyn ExecutionPlan>) -> u64 {
+    let mut bytes = 0;
+    let _ = plan.apply(|node| {
+        if let Some(source) = node.downcast_ref::<DataSourceExec>()
+            && let Some(scan) = source.data_source().downcast_ref::<FileScanConfig>()
+        {
+            bytes +=
+                scan.file_groups.iter().flat_map(|group| group.iter()).map(|file| file.object_meta.size).sum::<u64>();
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    bytes
 }
 
 impl std::fmt::Debug for Watch {
@@ -47,11 +72,13 @@ impl PhysicalOptimizerRule for Watch {
         } else {
             plan
         };
+        let lane = (input_bytes(&plan) > self.heavy_bytes).then(|| self.heavy_lane.clone());
         Ok(Arc::new(RunningExec {
             properties: plan.properties().clone(),
             input: plan,
             timeout: self.timeout,
             connection: self.connection.clone(),
+            lane,
         }))
     }
 
@@ -72,6 +99,8 @@ pub struct RunningExec {
     properties: Arc<PlanProperties>,
     timeout: Duration,
     connection: Arc<Connection>,
+    /// The heavy lane, for a plan that reads much of the lake.
+    lane: Option<Arc<Semaphore>>,
 }
 
 impl std::fmt::Debug for RunningExec {
@@ -123,7 +152,13 @@ impl ExecutionPlan for RunningExec {
             ChildrenPropertiesMode::Keep => self.properties.clone(),
             ChildrenPropertiesMode::Recompute => input.properties().clone(),
         };
-        Ok(Arc::new(RunningExec { input, properties, timeout: self.timeout, connection: self.connection.clone() }))
+        Ok(Arc::new(RunningExec {
+            input,
+            properties,
+            timeout: self.timeout,
+            connection: self.connection.clone(),
+            lane: self.lane.clone(),
+        }))
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
@@ -131,22 +166,46 @@ impl ExecutionPlan for RunningExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
-        let schema = input.schema();
+        let schema = self.input.schema();
         let running = Running {
-            input,
+            // Started once the statement has its place (a heavy one may wait).
+            input: Input::Waiting { plan: self.input.clone(), partition, context, lane: self.lane.clone() },
             deadline: tokio::time::Instant::now() + self.timeout,
             timeout: self.timeout,
             cancels: self.connection.cancel_signal(),
-            tally: Tally { statement: self.connection.take_pending(), rows: 0, ended: None },
+            tally: Tally { statement: self.connection.take_pending(), rows: 0, ended: None, waited: None },
         };
         let rows = futures::stream::unfold(Some(running), |running| async move {
             let mut running = running?;
+            if let Input::Waiting { plan, partition, context, lane } = &running.input {
+                let (plan, partition, context, lane) = (plan.clone(), *partition, context.clone(), lane.clone());
+                let began = std::time::Instant::now();
+                let started = tokio::select! {
+                    biased;
+                    () = cancelled(&mut running.cancels) => Err("cancelled at the client's request".to_string()),
+                    () = tokio::time::sleep_until(running.deadline) => Err(format!("stopped after {} s", running.timeout.as_secs())),
+                    started = start(plan, partition, context, lane) => started.map_err(|e| first_line(&e.to_string())),
+                };
+                match started {
+                    Ok(input) => {
+                        if !matches!(input, Input::Running { permit: None, .. }) {
+                            running.tally.waited = Some(began.elapsed());
+                        }
+                        running.input = input;
+                    }
+                    Err(why) => {
+                        let error = stop_error(&why, running.timeout);
+                        running.tally.ended = Some(Ended::Stopped(why));
+                        return Some((Err(error), None));
+                    }
+                }
+            }
+            let Input::Running { stream, .. } = &mut running.input else { return None };
             let next = tokio::select! {
                 biased;
                 () = cancelled(&mut running.cancels) => Err("cancelled at the client's request".to_string()),
                 () = tokio::time::sleep_until(running.deadline) => Err(format!("stopped after {} s", running.timeout.as_secs())),
-                batch = running.input.next() => Ok(batch),
+                batch = stream.next() => Ok(batch),
             };
             match next {
                 Ok(Some(Ok(batch))) => {
@@ -162,11 +221,7 @@ impl ExecutionPlan for RunningExec {
                     None
                 }
                 Err(why) => {
-                    let error = if why.starts_with("cancelled") {
-                        DataFusionError::Execution(CANCELLED.into())
-                    } else {
-                        DataFusionError::Execution(crate::engine::statement::stopped(running.timeout).to_string())
-                    };
+                    let error = stop_error(&why, running.timeout);
                     running.tally.ended = Some(Ended::Stopped(why));
                     Some((Err(error), None))
                 }
@@ -174,6 +229,38 @@ impl ExecutionPlan for RunningExec {
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, rows)))
     }
+}
+
+fn stop_error(why: &str, timeout: Duration) -> DataFusionError {
+    if why.starts_with("cancelled") {
+        DataFusionError::Execution(CANCELLED.into())
+    } else if why.starts_with("stopped after") {
+        DataFusionError::Execution(crate::engine::statement::stopped(timeout).to_string())
+    } else {
+        DataFusionError::Execution(why.to_string())
+    }
+}
+
+/// The plan's rows: not begun, or begun with the heavy lane's place if it needed one.
+enum Input {
+    Waiting { plan: Arc<dyn ExecutionPlan>, partition: usize, context: Arc<TaskContext>, lane: Option<Arc<Semaphore>> },
+    Running { stream: SendableRecordBatchStream, permit: Option<OwnedSemaphorePermit> },
+}
+
+/// Waits for a place in the lane when the plan needs one, then begins it.
+async fn start(
+    plan: Arc<dyn ExecutionPlan>,
+    partition: usize,
+    context: Arc<TaskContext>,
+    lane: Option<Arc<Semaphore>>,
+) -> Result<Input> {
+    let permit = match lane {
+        Some(lane) => Some(
+            lane.acquire_owned().await.map_err(|_| DataFusionError::Execution("the endpoint is stopping".into()))?,
+        ),
+        None => None,
+    };
+    Ok(Input::Running { stream: plan.execute(partition, context)?, permit })
 }
 
 fn rows(count: usize) -> String {
@@ -193,7 +280,7 @@ fn first_line(text: &str) -> String {
 }
 
 struct Running {
-    input: SendableRecordBatchStream,
+    input: Input,
     deadline: tokio::time::Instant,
     timeout: Duration,
     cancels: watch::Receiver<u64>,
@@ -206,6 +293,8 @@ struct Tally {
     statement: Option<Pending>,
     rows: usize,
     ended: Option<Ended>,
+    /// How long a heavy statement waited for its place.
+    waited: Option<Duration>,
 }
 
 enum Ended {
@@ -219,6 +308,10 @@ impl Drop for Tally {
             return;
         };
         let milliseconds = statement.began.elapsed().as_millis();
+        let waited = match self.waited {
+            Some(waited) => format!(" (a heavy statement: {} ms of it waiting for its turn)", waited.as_millis()),
+            None => String::new(),
+        };
         let why = match &self.ended {
             Some(Ended::Whole) => None,
             Some(Ended::Stopped(why)) => Some(why.as_str()),
@@ -226,14 +319,14 @@ impl Drop for Tally {
         };
         match why {
             None => tracing::info!(
-                "sql-server: {} ran {}: {} in {} ms",
+                "sql-server: {} ran {}: {} in {} ms{waited}",
                 statement.user,
                 statement.text,
                 rows(self.rows),
                 milliseconds
             ),
             Some(why) => tracing::warn!(
-                "sql-server: {} ran {}: {why}, after {} in {} ms",
+                "sql-server: {} ran {}: {why}, after {} in {} ms{waited}",
                 statement.user,
                 statement.text,
                 rows(self.rows),
