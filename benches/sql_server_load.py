@@ -1,9 +1,10 @@
 """Load on the SQL endpoint: CLIENTS connections at once, each running the
-query mix ROUNDS times in its own shuffled order, with psycopg 3 (the
+kpi queries ROUNDS times, and the first HEAVY of them also each staging
+query once, all in a shuffled order of their own, with psycopg 3 (the
 extended protocol, as the drivers use it). Prints the latency per query kind
 (p50, p95, max) and over all statements, and the statements per second.
 
-Usage: python3 benches/sql_server_load.py PORT CLIENTS ROUNDS
+Usage: python3 benches/sql_server_load.py PORT CLIENTS ROUNDS [HEAVY]
 (the password comes from PGPASSWORD; the user is `bench`), or
 python3 benches/sql_server_load.py --queries: each query on a line, its
 parameters filled in, for `wmo-monitor sql`.
@@ -34,8 +35,10 @@ QUERIES = {
 PARAMETERS = {"kpi_aanbieder": ("2019-Q4",), "kpi_stadsdeel": ("2019-Q4",)}
 
 
-def client(port, rounds, seed, results, errors):
-    order = list(QUERIES) * rounds
+def client(port, rounds, heavy, seed, results, errors):
+    order = [kind for kind in QUERIES if kind.startswith("kpi_")] * rounds
+    if heavy:
+        order += [kind for kind in QUERIES if kind.startswith("staging_")]
     random.Random(seed).shuffle(order)
     try:
         with psycopg.connect(host="127.0.0.1", port=port, user="bench", dbname="wmo", sslmode="disable") as conn:
@@ -60,15 +63,19 @@ def main():
             print(f"{kind}\t{query % values if values else query}")
         return
     port, clients, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    heavy = int(sys.argv[4]) if len(sys.argv) > 4 else clients
     results, errors = [], []
-    threads = [threading.Thread(target=client, args=(port, rounds, n, results, errors)) for n in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(port, rounds, n < heavy, n, results, errors)) for n in range(clients)
+    ]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
-    print(f"{clients} clients x {rounds} rounds of {len(QUERIES)} queries: {len(results)} statements in {wall:.1f} s "
+    print(f"{clients} clients x {rounds} rounds of the kpi queries, {heavy} of them also the staging queries: "
+          f"{len(results)} statements in {wall:.1f} s "
           f"({len(results) / wall:.1f} per second), {len(errors)} failed clients")
     for error in errors:
         print("  failed:", error)
