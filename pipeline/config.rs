@@ -56,9 +56,9 @@ timeout_seconds = 300      # an analyst's statement is stopped after this long
 # tls_cert = "/etc/wmo-monitor/sql.crt"   # PEM; with tls_key, clients may use sslmode=require
 # tls_key = "/etc/wmo-monitor/sql.key"
 # max_connections = 20
-# heavy_statements = 2     # statements reading over heavy_megabytes of the lake at once (default: the cores)
+# heavy_statements = 1     # statements reading over heavy_megabytes of the lake at once (default: a quarter of the cores)
 # heavy_megabytes = 64
-# session_memory_megabytes = 1536  # one connection's memory (default: [query] memory_megabytes / heavy_statements)
+# session_memory_megabytes = 3072  # one connection's memory (default: [query] memory_megabytes / heavy_statements)
 "#;
 
 /// Environment variable holding the pseudonymisation secret.
@@ -158,10 +158,13 @@ fn default_heavy_megabytes() -> u64 {
     64
 }
 
-/// As many heavy statements as cores: each has a core, and the light ones
-/// (kpi tables, the catalogue) run beside them.
+/// One heavy statement per four cores, at least one: a heavy statement runs on
+/// every core already, so one at a time finishes each sooner and gives it all
+/// the memory; the light ones (kpi tables, the catalogue) run beside it. With
+/// two at once on two cores, `stg_trajecten` at 1,000,000 clients ran out of
+/// its half of the memory (BENCHMARKS.md).
 fn default_heavy_statements() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 4).max(1))
 }
 
 fn default_listen() -> String {
