@@ -103,8 +103,8 @@ fn a_wrong_password_is_refused_and_the_server_still_serves() {
 }
 
 #[test]
-fn writes_copies_and_engine_settings_are_refused_and_the_server_still_serves() {
-    for statement in [
+fn writes_copies_and_engine_settings_are_refused_on_both_protocols_and_the_server_still_serves() {
+    let statements = [
         "create table x (a int)",
         "create external table y stored as parquet location '/etc'",
         "insert into kpi_wmo (periode) values ('x')",
@@ -112,13 +112,28 @@ fn writes_copies_and_engine_settings_are_refused_and_the_server_still_serves() {
         "copy kpi_wmo to '/tmp/wmo-copy.csv'",
         "copy kpi_wmo from stdin",
         "copy kpi_wmo to program 'touch /tmp/wmo-copy.csv'",
+        "copy (select 1) to stdout",
         "set datafusion.execution.batch_size = 1",
         "select * into kopie from kpi_wmo",
-    ] {
+    ];
+    for statement in statements {
+        // COPY ... TO STDOUT reads: psql sends it over the simple protocol, where it passes.
+        if statement.ends_with("to stdout") {
+            continue;
+        }
         let (ok, _, err) = psql(PASSWORD, statement);
         assert!(!ok, "{statement} was allowed");
         assert!(err.contains("refused"), "{statement}: {err}");
     }
+    // The extended protocol (Parse, Bind, Execute), as drivers send every statement.
+    let code = format!(
+        "for statement in {statements:?}:\n        \
+         try:\n            cur.execute(statement, prepare=True); print('allowed', statement)\n        \
+         except psycopg.Error as e:\n            print('refused' if 'refused' in str(e) else e); conn.rollback()"
+    );
+    let (ok, out, err) = psycopg(server().port, &code);
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(out.lines().filter(|l| *l == "refused").count(), statements.len(), "{out}");
     assert!(!std::path::Path::new("/tmp/wmo-copy.csv").exists());
     let (ok, out, err) = psql(PASSWORD, "select count(*) > 0 from kpi_aanbieder");
     assert!(ok && out == "t", "{out} {err}");
@@ -340,15 +355,20 @@ fn with_tls_another_machine_gets_in_encrypted_and_still_not_in_plain_text() {
     };
     let run = |conninfo: String| {
         let output = Command::new("psql")
-            .args([conninfo.as_str(), "--no-psqlrc", "-X", "-At", "-c", "select 1"])
+            .args([conninfo.as_str(), "--no-psqlrc", "-X", "-At", "-c", "\\dt+ kpi_wmo"])
             .env("PGPASSWORD", PASSWORD)
             .output()
             .expect("psql runs");
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).to_string())
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).to_string() + &String::from_utf8_lossy(&output.stdout),
+        )
     };
-    // Encrypted (verify-ca fails without TLS), the server's certificate checked against the test CA.
+    // Encrypted (verify-ca fails without TLS), the server's certificate checked against the test CA;
+    // the table with its comment.
     let (ok, err) = run(conninfo(&address.to_string(), "sslmode=verify-ca"));
     assert!(ok, "a TLS connection from {address} was refused: {err}");
+    assert!(err.contains("One row per period, Wmo-wide"), "{err}");
     let (ok, err) = run(conninfo(&address.to_string(), "sslmode=disable"));
     assert!(!ok && err.contains("must use TLS"), "{err}");
     let (ok, err) = run(conninfo("127.0.0.1", "sslmode=disable"));
@@ -356,9 +376,9 @@ fn with_tls_another_machine_gets_in_encrypted_and_still_not_in_plain_text() {
     // psycopg and pgjdbc too, encrypted and with the certificate checked.
     let (ok, out, err) = psycopg_with(
         &format!("host='{address}', port={port}, sslmode='verify-ca', sslrootcert='{}'", ca.display()),
-        "cur.execute('select 41 + 1'); print(cur.fetchone()[0], conn.pgconn.ssl_in_use)",
+        "cur.execute(\"select left(obj_description('kpi_wmo'::regclass), 28)\"); print(cur.fetchone()[0], conn.pgconn.ssl_in_use)",
     );
-    assert!(ok && out == "42 True", "{out} {err}");
+    assert!(ok && out == "One row per period, Wmo-wide True", "{out} {err}");
     let url = format!("jdbc:postgresql://{address}:{port}/wmo?sslmode=verify-ca&sslrootcert={}", ca.display());
     let (ok, out, err) = pgjdbc(&url, &["browse"]);
     assert!(ok && out.ends_with("after|42"), "{out}\n{err}");
