@@ -13,11 +13,12 @@ if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg, pyodbc' 2>/dev/null;
 fi
 
 # The SQL endpoint is tested with real clients from Debian: psql (postgresql-client),
-# pgjdbc, the driver of DBeaver and Metabase (libpostgresql-jdbc-java on a JRE), and
+# pgjdbc, the driver of DBeaver and Metabase (libpostgresql-jdbc-java on a JDK), and
 # psqlODBC (odbc-postgresql with unixODBC's driver manager).
 debian_packages=()
 command -v psql >/dev/null || debian_packages+=(postgresql-client)
-command -v java >/dev/null || debian_packages+=(default-jre-headless)
+# JdbcClient.java runs as a single source file, which needs the JDK's compiler.
+command -v javac >/dev/null || debian_packages+=(default-jdk-headless)
 [ -f /usr/share/java/postgresql.jar ] || debian_packages+=(libpostgresql-jdbc-java)
 odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || debian_packages+=(odbc-postgresql unixodbc)
 if [ ${#debian_packages[@]} -gt 0 ]; then

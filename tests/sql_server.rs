@@ -253,7 +253,7 @@ fn pgjdbc(url: &str, arguments: &[&str]) -> (bool, String, String) {
         .args(["-cp", "/usr/share/java/postgresql.jar", client, url, USER, PASSWORD])
         .args(arguments)
         .output()
-        .expect("java runs (Debian's default-jre-headless; tests/run.sh installs it)");
+        .expect("java runs (Debian's default-jdk-headless; tests/run.sh installs it)");
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).trim().to_string(),

@@ -1,7 +1,7 @@
 // pgjdbc, the driver of DBeaver and Metabase, against the SQL endpoint. Run by
 // tests/sql_server.rs as `java -cp /usr/share/java/postgresql.jar JdbcClient.java
 // URL USER PASSWORD browse` or `... replay FILE` (Debian's libpostgresql-jdbc-java
-// on default-jre-headless; tests/run.sh installs them).
+// on default-jdk-headless, which runs a single source file; tests/run.sh installs them).
 //
 // browse: the metadata calls a tool makes to list the tables and columns, a
 // prepared statement with typed results, and writes that must be refused.
