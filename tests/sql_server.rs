@@ -1,6 +1,8 @@
-//! The Postgres endpoint with a real client: psql (Debian's postgresql-client,
-//! which tests/run.sh installs when missing), against one server per test
-//! group on a free loopback port.
+//! The Postgres endpoint with real clients, which tests/run.sh installs when
+//! missing: psql, psycopg 3, pgjdbc (tests/clients/JdbcClient.java, also
+//! replaying what DBeaver and Metabase send) and psqlODBC through pyodbc;
+//! against one server for most tests, and one of their own for tests that
+//! need other settings, each on a free port.
 
 use crate::support::Deployment;
 use std::process::Command;
