@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 
 pub struct Entry {
     pub name: String,
-    /// `lake table`, `staging view`, `kpi table`, `kpi view` or `signal view`.
+    /// `lake table`, `staging view`, `kpi table`, `kpi view`, `signal view` or `helper table`.
     pub kind: &'static str,
     pub description: String,
     /// (name, type, description)
@@ -29,7 +29,8 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
         catalog::register_parts(&ctx, table.name(), table.def().arrow_schema(), &[])?;
     }
     catalog::register_peildatum(&ctx, None)?;
-    super::drempels::Drempels::load(&crate::engine::QuerySource::of(config))?.register(&ctx)?;
+    let drempels = super::drempels::Drempels::load(&crate::engine::QuerySource::of(config))?;
+    drempels.register(&ctx)?;
     queries::register(&ctx, &files).await?;
 
     let mut entries: Vec<Entry> = Table::ALL.iter().map(|t| table_entry(t.def())).collect();
@@ -47,6 +48,18 @@ pub async fn catalogue(config: &Config) -> Result<Vec<Entry>> {
     for file in staging.chain(kept).chain(views).chain(signals) {
         entries.push(view_entry(&ctx, file, &staging_docs).await?);
     }
+    entries.push(Entry {
+        name: "peildatum".into(),
+        kind: "helper table",
+        description: "One row: the date the session reads the lake as of (the latest Dagtekening, or `--as-of`); the staging views count what was known on it.".into(),
+        columns: vec![("peildatum".into(), "date".into(), "the as-of date".into())],
+    });
+    entries.push(Entry {
+        name: "drempels".into(),
+        kind: "helper table",
+        description: "One row: the thresholds the signal views compare with (queries/signals/drempels.toml).".into(),
+        columns: drempels.column_docs().into_iter().map(|(name, doc)| (name, "integer".into(), doc)).collect(),
+    });
     Ok(entries)
 }
 
@@ -105,6 +118,7 @@ pub fn markdown(config: &Config) -> Result<String> {
                 "staging view" => "### Staging views (queries/staging)\n\n",
                 "kpi view" => "### Kpi views (queries/marts, computed from the kpi tables when read)\n\n",
                 "signal view" => "### Signals (queries/signals, with the thresholds of drempels.toml)\n\n",
+                "helper table" => "### Helper tables (set by the session)\n\n",
                 _ => "### Kpi tables (queries/marts, kept per period by `wmo-monitor compute`)\n\n",
             });
         }

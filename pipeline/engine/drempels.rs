@@ -99,6 +99,21 @@ impl Drempels {
         ]
     }
 
+    /// Each column of `drempels` with what it holds, for the catalogue.
+    pub fn column_docs(&self) -> Vec<(String, String)> {
+        self.ranges()
+            .into_iter()
+            .map(|(name, _, range)| {
+                let doc = format!(
+                    "a signal's threshold, from queries/signals/drempels.toml ({} to {})",
+                    range.start(),
+                    range.end()
+                );
+                (name.to_string(), doc)
+            })
+            .collect()
+    }
+
     /// Registers the one-row table `drempels`, a column per threshold.
     pub fn register(&self, ctx: &SessionContext) -> Result<()> {
         let ranges = self.ranges();
