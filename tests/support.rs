@@ -22,8 +22,8 @@ pub fn fixture_text(path: &str) -> String {
 pub type Row = BTreeMap<String, Option<String>>;
 
 pub struct Deployment {
-    /// Kept so the folder lives as long as the deployment.
-    _dir: tempfile::TempDir,
+    /// The deployment's folder, removed with it.
+    dir: tempfile::TempDir,
     pub config: Config,
 }
 
@@ -35,7 +35,12 @@ impl Deployment {
         let config_path = dir.path().join("wmo-monitor.toml");
         std::fs::write(&config_path, toml).expect("config");
         let config = Config::load(Some(&config_path)).expect("config loads");
-        Deployment { _dir: dir, config }
+        Deployment { dir, config }
+    }
+
+    /// The deployment's configuration file, for the binary's `--config`.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("wmo-monitor.toml")
     }
 
     pub fn inbox(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
