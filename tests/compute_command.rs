@@ -546,3 +546,42 @@ fn the_readmes_statement_puts_periods_in_time_order() {
     // As text, 2019-H2 would come before 2019-Q3.
     assert_eq!(first_column(statement), ["2019-H1", "2019-Q2", "2019-Q3", "2019-H2", "2019-Q4"]);
 }
+
+/// Views are planned when a statement first reads them: a kpi query runs
+/// while a view it does not read is broken, and a statement that reads the
+/// broken view gets one sentence naming its file.
+#[test]
+fn a_broken_view_stops_only_the_statements_that_read_it() {
+    let deployment = computed();
+    let folder = deployment.config.paths.data.join("my-queries");
+    for file in QuerySource::Embedded.load().expect("the built-in queries") {
+        let dir = folder.join(file.layer.folder());
+        std::fs::create_dir_all(&dir).expect("folder");
+        std::fs::write(dir.join(format!("{}.sql", file.name)), &file.sql).expect("write");
+    }
+    std::fs::write(folder.join("staging").join("stg_kapot.sql"), "select geen_kolom from toewijzingen\n")
+        .expect("write");
+    let mut config = deployment.config.clone();
+    config.paths.queries = Some(folder);
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let out = elsewhere.path().join("result.csv");
+    let run = |statement: &str| {
+        let options = AnalystOptions {
+            execute: Some(statement.into()),
+            file: None,
+            format: Format::Csv,
+            output: Some(out.clone()),
+            as_of: None,
+        };
+        analyst::run(&config, &options).map(|_| std::fs::read_to_string(&out).expect("result"))
+    };
+
+    let kpi = run("select periode, clienten from kpi_wmo where periode = '2019-Q2'").expect("a kpi query");
+    assert!(kpi.starts_with("periode,clienten\n2019-Q2,"), "{kpi}");
+    // A view over other views, planned on its first read.
+    let staging = run("select count(*) as n from stg_trajecten").expect("a staging view");
+    assert!(staging.starts_with("n\n") && staging != "n\n0\n", "{staging}");
+    let error = run("select * from stg_kapot").expect_err("the broken view").to_string();
+    assert!(error.contains("stg_kapot.sql does not plan") && error.contains("geen_kolom"), "{error}");
+    assert_eq!(error.trim().lines().count(), 1, "one sentence: {error}");
+}
