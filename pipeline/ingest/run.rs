@@ -25,9 +25,56 @@ pub struct IngestOptions {
     pub show_progress: bool,
 }
 
-/// How many files the reader thread may read ahead of the parser; bounds
-/// the memory of files in flight.
+/// How many files read wait for a worker.
 const READ_AHEAD: usize = 4;
+/// What may be read but not yet recorded (waiting for a worker, being
+/// parsed, or parsed while an earlier file is not): bounds the memory of
+/// files in flight, however the workers' pace differs. A larger file still
+/// goes, alone.
+const IN_FLIGHT_BYTES: u64 = 64 << 20;
+const IN_FLIGHT_FILES: u64 = 256;
+
+/// The bytes and files in flight, and whether ingest stopped.
+struct InFlight {
+    state: std::sync::Mutex<(u64, u64, bool)>,
+    changed: std::sync::Condvar,
+    max_bytes: u64,
+    max_files: u64,
+}
+
+impl InFlight {
+    fn new(max_bytes: u64, max_files: u64) -> Self {
+        InFlight { state: std::sync::Mutex::new((0, 0, false)), changed: std::sync::Condvar::new(), max_bytes, max_files }
+    }
+
+    /// Waits for room for one more file of `size` bytes; `None` once closed.
+    fn acquire(&self, size: u64) -> Option<()> {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            let (bytes, files, closed) = *state;
+            if closed {
+                return None;
+            }
+            if files == 0 || (bytes + size <= self.max_bytes && files < self.max_files) {
+                *state = (bytes + size, files + 1, false);
+                return Some(());
+            }
+            state = self.changed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    fn release(&self, size: u64) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.0 = state.0.saturating_sub(size);
+        state.1 = state.1.saturating_sub(1);
+        self.changed.notify_all();
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).2 = true;
+        self.changed.notify_all();
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Origin {
@@ -218,48 +265,97 @@ pub fn ingest_observed(
     let bar = crate::progress::bar(total, "ingest", options.show_progress);
 
     let mut batch = Batch::new(lake.next_load_id()?);
-    // A reader thread walks the folders and reads the next few files while
-    // this thread parses and writes, so the file system's work overlaps the
-    // parsing. Only this thread writes the lake.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Candidate, Read, Stamp)>(READ_AHEAD);
+    // A reader thread walks the folders and reads the files; workers, one per
+    // core, hash, parse and validate them (a file's rows depend on that file
+    // alone); this thread takes their results in the order the files were
+    // listed and alone writes the lake, so a run gives the same batches, the
+    // same duplicates and the same archive as one file after the other.
+    let known = std::sync::RwLock::new(known);
+    let in_flight = InFlight::new(IN_FLIGHT_BYTES, IN_FLIGHT_FILES);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (work, to_parse) = std::sync::mpsc::sync_channel::<(u64, Candidate, Read, Stamp)>(READ_AHEAD);
+    let to_parse = std::sync::Mutex::new(to_parse);
+    let (parsed, results) = std::sync::mpsc::channel::<(u64, Candidate, Prepared, Stamp)>();
     std::thread::scope(|scope| -> Result<()> {
+        let (in_flight, known, to_parse, context) = (&in_flight, &known, &to_parse, &context);
         let reader = scope.spawn(move || -> Result<()> {
+            let mut sequence = 0;
             for (root, origin) in folders {
                 walk(root, origin, &mut |candidate| {
                     let (read, stamp) = read_entry(&candidate);
-                    // The receiver is gone only when ingest already stopped on an error.
-                    sender.send((candidate, read, stamp)).map_err(|_| Error::Invalid("ingest stopped".into()))
+                    let size = if let Read::Bytes(bytes) = &read { bytes.len() as u64 } else { 0 };
+                    // Closed only when ingest already stopped on an error.
+                    in_flight.acquire(size).ok_or_else(|| Error::Invalid("ingest stopped".into()))?;
+                    work.send((sequence, candidate, read, stamp)).map_err(|_| Error::Invalid("ingest stopped".into()))?;
+                    sequence += 1;
+                    Ok(())
                 })?;
             }
             Ok(())
         });
-        let processed = (|| -> Result<()> {
-            for (candidate, read, stamp) in receiver.iter() {
-                bar.inc(stamp.len);
-                match read {
-                    Read::Bytes(bytes) => {
-                        ingest_file(&candidate, bytes, stamp, config, &context, &mut known, &mut batch, &mut summary)?
+        for _ in 0..workers {
+            let parsed = parsed.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = to_parse.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                    let Ok((sequence, candidate, read, stamp)) = next else { break };
+                    // A parser that panics stops the run with the file's name, as
+                    // it did before parsing moved to workers; it must not leave the
+                    // writer waiting for a file that never comes.
+                    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        prepare(&candidate, read, context, known)
+                    }))
+                    .unwrap_or(Prepared::Panicked);
+                    if parsed.send((sequence, candidate, prepared, stamp)).is_err() {
+                        break;
                     }
-                    Read::Refused { rule, message } => {
-                        refuse_unread(&candidate, rule, &message, stamp, config, &mut batch, &mut summary)?
-                    }
-                    Read::Changing => {
-                        let bestand = privacy::mask_bsn_like(&candidate.display);
-                        tracing::warn!(bestand = %bestand, "changed while it was read: left in the inbox for the next run");
-                        summary.files_left_changing += 1;
-                    }
-                    Read::Gone => {}
                 }
-                if batch.bytes >= config.batch_bytes {
-                    let next = batch.load_id + 1;
-                    summary.files_left_changing +=
-                        std::mem::replace(&mut batch, Batch::new(next)).commit(&lake, checkpoints)?;
+            });
+        }
+        drop(parsed);
+        let processed = (|| -> Result<()> {
+            let mut waiting = BTreeMap::new();
+            let mut next = 0;
+            for (sequence, candidate, prepared, stamp) in results.iter() {
+                waiting.insert(sequence, (candidate, prepared, stamp));
+                while let Some((candidate, prepared, stamp)) = waiting.remove(&next) {
+                    next += 1;
+                    in_flight.release(prepared.size());
+                    bar.inc(stamp.len);
+                    let mut known = known.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match prepared {
+                        Prepared::File(file) => {
+                            record_file(&candidate, file, stamp, config, &mut known, &mut batch, &mut summary)?
+                        }
+                        Prepared::Refused { rule, message } => {
+                            refuse_unread(&candidate, rule, &message, stamp, config, &mut batch, &mut summary)?
+                        }
+                        Prepared::Changing => {
+                            let bestand = privacy::mask_bsn_like(&candidate.display);
+                            tracing::warn!(bestand = %bestand, "changed while it was read: left in the inbox for the next run");
+                            summary.files_left_changing += 1;
+                        }
+                        Prepared::Gone => {}
+                        Prepared::Panicked => {
+                            let bestand = privacy::mask_bsn_like(&candidate.display);
+                            return Err(Error::Invalid(format!(
+                                "ingest stopped: reading {bestand} failed unexpectedly (a defect; please report it with the file)"
+                            )));
+                        }
+                    }
+                    drop(known);
+                    if batch.bytes >= config.batch_bytes {
+                        let next_batch = batch.load_id + 1;
+                        summary.files_left_changing +=
+                            std::mem::replace(&mut batch, Batch::new(next_batch)).commit(&lake, checkpoints)?;
+                    }
                 }
             }
             Ok(())
         })();
-        // Lets a reader blocked on a full hand-off see that we stopped.
-        drop(receiver);
+        // Lets the reader and the workers see that we stopped.
+        in_flight.close();
+        drop(results);
         let read = reader.join().map_err(|_| Error::Invalid("the file reader stopped unexpectedly".into()))?;
         processed.and(read)
     })?;
@@ -371,21 +467,81 @@ fn refuse_unread(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ingest_file(
+/// A file read, hashed and (unless its content is known) parsed and
+/// validated, ready to be recorded in order.
+struct PreparedFile {
+    len: usize,
+    hash: [u8; 32],
+    hash_hex: String,
+    /// Its name for the lake: with any BSN-like number masked.
+    bestand: String,
+    /// The kind and what its source made of it; `None` when the content was
+    /// known before the file was parsed.
+    parsed: Option<(&'static str, Loaded)>,
+}
+
+/// What a worker made of one entry.
+enum Prepared {
+    File(PreparedFile),
+    Refused { rule: &'static Rule, message: String },
+    Changing,
+    Gone,
+    /// Its parser panicked: a defect, which stops the run.
+    Panicked,
+}
+
+impl Prepared {
+    /// The bytes it held while in flight.
+    fn size(&self) -> u64 {
+        if let Prepared::File(file) = self { file.len as u64 } else { 0 }
+    }
+}
+
+/// A worker's part: everything that depends on the file alone.
+fn prepare(
     candidate: &Candidate,
-    bytes: Vec<u8>,
+    read: Read,
+    context: &Context,
+    known: &std::sync::RwLock<KnownFiles>,
+) -> Prepared {
+    let bytes = match read {
+        Read::Bytes(bytes) => bytes,
+        Read::Refused { rule, message } => return Prepared::Refused { rule, message },
+        Read::Changing => return Prepared::Changing,
+        Read::Gone => return Prepared::Gone,
+    };
+    let hash: [u8; 32] = Sha256::digest(&bytes).into();
+    // File names may carry a BSN; the lake never does.
+    let bestand = privacy::mask_bsn_like(&format!("{}/{}", candidate.origin.folder(), candidate.display));
+    // Content known already stays known: its file is recorded as seen, unparsed.
+    let seen = known.read().unwrap_or_else(std::sync::PoisonError::into_inner).get(&hash, &bestand).is_some();
+    let parsed = (!seen).then(|| {
+        let (kind, mut loaded) = match recognise::decode(&bytes) {
+            Ok(text) => recognise::load(&text, context),
+            Err(message) => (UNKNOWN, Loaded::rejected_file(&rules::FILE_ENCODING, "file".into(), message, "")),
+        };
+        for (table, row) in &mut loaded.rows {
+            if let Some(masked) = guard_identifiers(*table, row, context.pseudonymiser) {
+                *row = masked;
+            }
+        }
+        (kind, loaded)
+    });
+    Prepared::File(PreparedFile { len: bytes.len(), hash, hash_hex: hex::encode(hash), bestand, parsed })
+}
+
+/// The writer's part: a prepared file recorded in the batch, in the order
+/// the files were listed.
+fn record_file(
+    candidate: &Candidate,
+    file: PreparedFile,
     stamp: Stamp,
     config: &Config,
-    context: &Context,
     known: &mut KnownFiles,
     batch: &mut Batch,
     summary: &mut IngestSummary,
 ) -> Result<()> {
-    let hash: [u8; 32] = Sha256::digest(&bytes).into();
-    let hash_hex = hex::encode(hash);
-    // File names may carry a BSN; the lake never does.
-    let bestand = privacy::mask_bsn_like(&format!("{}/{}", candidate.origin.folder(), candidate.display));
+    let PreparedFile { len, hash, hash_hex, bestand, parsed } = file;
     let now = Utc::now();
 
     if let Some(seen) = known.get(&hash, &bestand) {
@@ -403,7 +559,7 @@ fn ingest_file(
                     batch.load_id,
                     &bestand,
                     &hash_hex,
-                    bytes.len(),
+                    len,
                     seen.kind,
                     [0, 0, 0],
                     Outcome::Duplicate,
@@ -419,10 +575,9 @@ fn ingest_file(
         }
         return Ok(());
     }
-
-    let (kind, loaded) = match recognise::decode(&bytes) {
-        Ok(text) => recognise::load(&text, context),
-        Err(message) => (UNKNOWN, Loaded::rejected_file(&rules::FILE_ENCODING, "file".into(), message, "")),
+    let Some((kind, loaded)) = parsed else {
+        // Known when it was prepared, and what is known stays known.
+        return Err(Error::Invalid(format!("{bestand} was seen before but is not known now")));
     };
     let outcome = if loaded.file_rejected || (loaded.rows.is_empty() && !loaded.rejects.is_empty()) {
         Outcome::Rejected
@@ -434,14 +589,6 @@ fn ingest_file(
 
     let lineage = [Value::Int(batch.load_id), Value::Text(hash_hex.clone())];
     for (table, row) in &loaded.rows {
-        let guarded;
-        let row = match guard_identifiers(*table, row, context.pseudonymiser) {
-            Some(masked) => {
-                guarded = masked;
-                &guarded
-            }
-            None => row,
-        };
         batch.push(*table, row, &lineage)?;
         *summary.records.entry(table.name()).or_default() += 1;
     }
@@ -469,7 +616,7 @@ fn ingest_file(
     }
     let counts = [loaded.rows.len(), loaded.rejects.len(), loaded.warnings.len()];
     let row =
-        laadlog_row(batch.load_id, &bestand, &hash_hex, bytes.len(), kind, counts, outcome, now, &loaded.herkomst);
+        laadlog_row(batch.load_id, &bestand, &hash_hex, len, kind, counts, outcome, now, &loaded.herkomst);
     batch.push(Table::Laadlog, &row, &[])?;
 
     match outcome {
@@ -478,10 +625,10 @@ fn ingest_file(
         Outcome::Rejected | Outcome::Duplicate => summary.files_rejected += 1,
     }
     if kind.starts_with("wmo") {
-        summary.xml_bytes += bytes.len() as u64;
+        summary.xml_bytes += len as u64;
     }
-    summary.bytes += bytes.len() as u64;
-    batch.bytes += bytes.len() as u64;
+    summary.bytes += len as u64;
+    batch.bytes += len as u64;
     known.insert(&hash, &bestand, kind);
     if candidate.origin == Origin::Inbox {
         let to = archive_path(config, candidate, outcome, &hash_hex);
