@@ -36,6 +36,45 @@ fn two_identical_files_in_one_run_load_once() {
     assert_eq!(deployment.table(Table::Zorgmeldingen).len(), 1);
 }
 
+/// Files are parsed on several workers, but recorded in the order they are
+/// listed: of two copies, the first listed loads and the other is `dubbel`,
+/// each in the batch of its place in the list, in every run.
+#[test]
+fn files_parsed_in_parallel_are_recorded_in_the_order_they_are_listed() {
+    let log_of = || {
+        let mut deployment = Deployment::new();
+        deployment.config.batch_bytes = 20_000;
+        for n in 0..30 {
+            let message =
+                crate::support::fixture_text("inbox/wmo305.xml").replacen("S4015000001", &format!("S40150{n:05}"), 1);
+            // A long text first for every third file, so the workers' paces differ.
+            let padding = if n % 3 == 0 { " ".repeat(200_000) } else { String::new() };
+            deployment.inbox(&format!("m{n:02}a.xml"), format!("{padding}{message}"));
+            deployment.inbox(&format!("m{n:02}b.xml"), format!("{padding}{message}"));
+        }
+        deployment.ingest();
+        let log: Vec<(String, String, String)> = deployment
+            .table(Table::Laadlog)
+            .iter()
+            .map(|r| (value(r, "laad_id"), value(r, "bestand"), value(r, "uitkomst")))
+            .collect();
+        log
+    };
+    let log = log_of();
+    assert_eq!(log.len(), 60);
+    let mut previous_batch = 0;
+    for (i, (laad_id, bestand, uitkomst)) in log.iter().enumerate() {
+        let expected = format!("inbox/m{:02}{}.xml", i / 2, if i % 2 == 0 { "a" } else { "b" });
+        assert_eq!(bestand, &expected, "row {i} in the listed order");
+        assert_eq!(uitkomst, if i % 2 == 0 { "geladen" } else { "dubbel" }, "{bestand}");
+        let batch: i64 = laad_id.parse().expect("a number");
+        assert!(batch >= previous_batch, "{bestand} in batch {batch} after batch {previous_batch}");
+        previous_batch = batch;
+    }
+    assert!(previous_batch >= 3, "several batches: {previous_batch}");
+    assert_eq!(log_of(), log, "the same in every run");
+}
+
 #[test]
 fn running_ingest_again_changes_nothing() {
     let deployment = Deployment::new().with_all_fixtures();

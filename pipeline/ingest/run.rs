@@ -44,7 +44,12 @@ struct InFlight {
 
 impl InFlight {
     fn new(max_bytes: u64, max_files: u64) -> Self {
-        InFlight { state: std::sync::Mutex::new((0, 0, false)), changed: std::sync::Condvar::new(), max_bytes, max_files }
+        InFlight {
+            state: std::sync::Mutex::new((0, 0, false)),
+            changed: std::sync::Condvar::new(),
+            max_bytes,
+            max_files,
+        }
     }
 
     /// Waits for room for one more file of `size` bytes; `None` once closed.
@@ -286,7 +291,8 @@ pub fn ingest_observed(
                     let size = if let Read::Bytes(bytes) = &read { bytes.len() as u64 } else { 0 };
                     // Closed only when ingest already stopped on an error.
                     in_flight.acquire(size).ok_or_else(|| Error::Invalid("ingest stopped".into()))?;
-                    work.send((sequence, candidate, read, stamp)).map_err(|_| Error::Invalid("ingest stopped".into()))?;
+                    work.send((sequence, candidate, read, stamp))
+                        .map_err(|_| Error::Invalid("ingest stopped".into()))?;
                     sequence += 1;
                     Ok(())
                 })?;
@@ -483,7 +489,10 @@ struct PreparedFile {
 /// What a worker made of one entry.
 enum Prepared {
     File(PreparedFile),
-    Refused { rule: &'static Rule, message: String },
+    Refused {
+        rule: &'static Rule,
+        message: String,
+    },
     Changing,
     Gone,
     /// Its parser panicked: a defect, which stops the run.
@@ -498,12 +507,7 @@ impl Prepared {
 }
 
 /// A worker's part: everything that depends on the file alone.
-fn prepare(
-    candidate: &Candidate,
-    read: Read,
-    context: &Context,
-    known: &std::sync::RwLock<KnownFiles>,
-) -> Prepared {
+fn prepare(candidate: &Candidate, read: Read, context: &Context, known: &std::sync::RwLock<KnownFiles>) -> Prepared {
     let bytes = match read {
         Read::Bytes(bytes) => bytes,
         Read::Refused { rule, message } => return Prepared::Refused { rule, message },
@@ -615,8 +619,7 @@ fn record_file(
         *summary.warnings.entry(warning.id).or_default() += 1;
     }
     let counts = [loaded.rows.len(), loaded.rejects.len(), loaded.warnings.len()];
-    let row =
-        laadlog_row(batch.load_id, &bestand, &hash_hex, len, kind, counts, outcome, now, &loaded.herkomst);
+    let row = laadlog_row(batch.load_id, &bestand, &hash_hex, len, kind, counts, outcome, now, &loaded.herkomst);
     batch.push(Table::Laadlog, &row, &[])?;
 
     match outcome {
