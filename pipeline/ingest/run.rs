@@ -25,16 +25,19 @@ pub struct IngestOptions {
     pub show_progress: bool,
 }
 
-/// How many files read wait for a worker.
+/// How many chunks of files read wait for a worker.
 const READ_AHEAD: usize = 4;
+/// A chunk: the files a worker takes at once.
+const CHUNK_FILES: usize = 64;
+const CHUNK_BYTES: u64 = 1 << 20;
 /// What may be read but not yet recorded (waiting for a worker, being
-/// parsed, or parsed while an earlier file is not): bounds the memory of
-/// files in flight, however the workers' pace differs. A larger file still
+/// parsed, or parsed while an earlier chunk is not): bounds the memory of
+/// files in flight, however the workers' pace differs. A larger chunk still
 /// goes, alone.
 const IN_FLIGHT_BYTES: u64 = 64 << 20;
-const IN_FLIGHT_FILES: u64 = 256;
+const IN_FLIGHT_CHUNKS: u64 = 16;
 
-/// The bytes and files in flight, and whether ingest stopped.
+/// The bytes and chunks in flight, and whether ingest stopped.
 struct InFlight {
     state: std::sync::Mutex<(u64, u64, bool)>,
     changed: std::sync::Condvar,
@@ -52,7 +55,7 @@ impl InFlight {
         }
     }
 
-    /// Waits for room for one more file of `size` bytes; `None` once closed.
+    /// Waits for room for one more chunk of `size` bytes; `None` once closed.
     fn acquire(&self, size: u64) -> Option<()> {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
@@ -276,26 +279,39 @@ pub fn ingest_observed(
     // listed and alone writes the lake, so a run gives the same batches, the
     // same duplicates and the same archive as one file after the other.
     let known = std::sync::RwLock::new(known);
-    let in_flight = InFlight::new(IN_FLIGHT_BYTES, IN_FLIGHT_FILES);
+    let in_flight = InFlight::new(IN_FLIGHT_BYTES, IN_FLIGHT_CHUNKS);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (work, to_parse) = std::sync::mpsc::sync_channel::<(u64, Candidate, Read, Stamp)>(READ_AHEAD);
+    let (work, to_parse) = std::sync::mpsc::sync_channel::<(u64, Vec<(Candidate, Read, Stamp)>)>(READ_AHEAD);
     let to_parse = std::sync::Mutex::new(to_parse);
-    let (parsed, results) = std::sync::mpsc::channel::<(u64, Candidate, Prepared, Stamp)>();
+    let (parsed, results) = std::sync::mpsc::channel::<(u64, Vec<(Candidate, Prepared, Stamp)>)>();
     std::thread::scope(|scope| -> Result<()> {
         let (in_flight, known, to_parse, context) = (&in_flight, &known, &to_parse, &context);
         let reader = scope.spawn(move || -> Result<()> {
-            let mut sequence = 0;
+            // Files go to the workers in chunks: a hand-over between threads
+            // per file cost a quarter of the run in wake-ups.
+            let mut chunk = Vec::new();
+            let (mut chunk_bytes, mut sequence) = (0, 0);
+            let mut hand_over = |chunk: &mut Vec<(Candidate, Read, Stamp)>, bytes: &mut u64| -> Result<()> {
+                // Closed only when ingest already stopped on an error.
+                in_flight.acquire(*bytes).ok_or_else(|| Error::Invalid("ingest stopped".into()))?;
+                work.send((sequence, std::mem::take(chunk))).map_err(|_| Error::Invalid("ingest stopped".into()))?;
+                sequence += 1;
+                *bytes = 0;
+                Ok(())
+            };
             for (root, origin) in folders {
                 walk(root, origin, &mut |candidate| {
                     let (read, stamp) = read_entry(&candidate);
-                    let size = if let Read::Bytes(bytes) = &read { bytes.len() as u64 } else { 0 };
-                    // Closed only when ingest already stopped on an error.
-                    in_flight.acquire(size).ok_or_else(|| Error::Invalid("ingest stopped".into()))?;
-                    work.send((sequence, candidate, read, stamp))
-                        .map_err(|_| Error::Invalid("ingest stopped".into()))?;
-                    sequence += 1;
+                    chunk_bytes += if let Read::Bytes(bytes) = &read { bytes.len() as u64 } else { 0 };
+                    chunk.push((candidate, read, stamp));
+                    if chunk.len() >= CHUNK_FILES || chunk_bytes >= CHUNK_BYTES {
+                        hand_over(&mut chunk, &mut chunk_bytes)?;
+                    }
                     Ok(())
                 })?;
+            }
+            if !chunk.is_empty() {
+                hand_over(&mut chunk, &mut chunk_bytes)?;
             }
             Ok(())
         });
@@ -304,15 +320,21 @@ pub fn ingest_observed(
             scope.spawn(move || {
                 loop {
                     let next = to_parse.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
-                    let Ok((sequence, candidate, read, stamp)) = next else { break };
-                    // A parser that panics stops the run with the file's name, as
-                    // it did before parsing moved to workers; it must not leave the
-                    // writer waiting for a file that never comes.
-                    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        prepare(&candidate, read, context, known)
-                    }))
-                    .unwrap_or(Prepared::Panicked);
-                    if parsed.send((sequence, candidate, prepared, stamp)).is_err() {
+                    let Ok((sequence, chunk)) = next else { break };
+                    let prepared = chunk
+                        .into_iter()
+                        .map(|(candidate, read, stamp)| {
+                            // A parser that panics stops the run with the file's name, as it
+                            // did before parsing moved to workers; it must not leave the
+                            // writer waiting for a file that never comes.
+                            let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                prepare(&candidate, read, context, known)
+                            }))
+                            .unwrap_or(Prepared::Panicked);
+                            (candidate, prepared, stamp)
+                        })
+                        .collect();
+                    if parsed.send((sequence, prepared)).is_err() {
                         break;
                     }
                 }
@@ -322,38 +344,40 @@ pub fn ingest_observed(
         let processed = (|| -> Result<()> {
             let mut waiting = BTreeMap::new();
             let mut next = 0;
-            for (sequence, candidate, prepared, stamp) in results.iter() {
-                waiting.insert(sequence, (candidate, prepared, stamp));
-                while let Some((candidate, prepared, stamp)) = waiting.remove(&next) {
+            for (sequence, chunk) in results.iter() {
+                waiting.insert(sequence, chunk);
+                while let Some(chunk) = waiting.remove(&next) {
                     next += 1;
-                    in_flight.release(prepared.size());
-                    bar.inc(stamp.len);
-                    let mut known = known.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match prepared {
-                        Prepared::File(file) => {
-                            record_file(&candidate, file, stamp, config, &mut known, &mut batch, &mut summary)?
+                    in_flight.release(chunk.iter().map(|(_, prepared, _)| prepared.size()).sum());
+                    for (candidate, prepared, stamp) in chunk {
+                        bar.inc(stamp.len);
+                        let mut known = known.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match prepared {
+                            Prepared::File(file) => {
+                                record_file(&candidate, file, stamp, config, &mut known, &mut batch, &mut summary)?
+                            }
+                            Prepared::Refused { rule, message } => {
+                                refuse_unread(&candidate, rule, &message, stamp, config, &mut batch, &mut summary)?
+                            }
+                            Prepared::Changing => {
+                                let bestand = privacy::mask_bsn_like(&candidate.display);
+                                tracing::warn!(bestand = %bestand, "changed while it was read: left in the inbox for the next run");
+                                summary.files_left_changing += 1;
+                            }
+                            Prepared::Gone => {}
+                            Prepared::Panicked => {
+                                let bestand = privacy::mask_bsn_like(&candidate.display);
+                                return Err(Error::Invalid(format!(
+                                    "ingest stopped: reading {bestand} failed unexpectedly (a defect; please report it with the file)"
+                                )));
+                            }
                         }
-                        Prepared::Refused { rule, message } => {
-                            refuse_unread(&candidate, rule, &message, stamp, config, &mut batch, &mut summary)?
+                        drop(known);
+                        if batch.bytes >= config.batch_bytes {
+                            let next_batch = batch.load_id + 1;
+                            summary.files_left_changing +=
+                                std::mem::replace(&mut batch, Batch::new(next_batch)).commit(&lake, checkpoints)?;
                         }
-                        Prepared::Changing => {
-                            let bestand = privacy::mask_bsn_like(&candidate.display);
-                            tracing::warn!(bestand = %bestand, "changed while it was read: left in the inbox for the next run");
-                            summary.files_left_changing += 1;
-                        }
-                        Prepared::Gone => {}
-                        Prepared::Panicked => {
-                            let bestand = privacy::mask_bsn_like(&candidate.display);
-                            return Err(Error::Invalid(format!(
-                                "ingest stopped: reading {bestand} failed unexpectedly (a defect; please report it with the file)"
-                            )));
-                        }
-                    }
-                    drop(known);
-                    if batch.bytes >= config.batch_bytes {
-                        let next_batch = batch.load_id + 1;
-                        summary.files_left_changing +=
-                            std::mem::replace(&mut batch, Batch::new(next_batch)).commit(&lake, checkpoints)?;
                     }
                 }
             }
@@ -417,9 +441,13 @@ fn read_entry(candidate: &Candidate) -> (Read, Stamp) {
             "the entry was replaced by a link while it was opened; it is refused unread",
         );
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
-    if let Err(e) = file.read_to_end(&mut bytes) {
-        return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be read: {e}"));
+    // Exactly the size it was opened with, without a read to find the end: a
+    // file that grew meanwhile has another size below, one that shrank ends early.
+    let mut bytes = vec![0; usize::try_from(opened.len()).unwrap_or(0)];
+    match file.read_exact(&mut bytes) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return (Read::Changing, Stamp::of(&opened)),
+        Err(e) => return refused(&rules::FILE_UNREADABLE, &format!("the file cannot be read: {e}")),
     }
     let after = match file.metadata() {
         Ok(metadata) => Stamp::of(&metadata),
