@@ -35,7 +35,7 @@ theirs() {
 }
 
 ours >/dev/null
-python3 "$side_by_side" check "$lake"
+python3 "$side_by_side" check "$lake" --wmo-monitor "$bin"
 
 printf '%s\n' "pair | wmo-monitor wall s | peak MB | DuckDB wall s | peak MB | ratio"
 ratios=()
