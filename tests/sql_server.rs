@@ -455,6 +455,25 @@ fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
     let count = || psql_as("127.0.0.1", port, USER, PASSWORD, &["select count(*) from laadlog"]);
     let before = count();
     assert!(before.0 && before.1 == "1", "{before:?}");
+    // A connection open across the change, which reads a view (planned on its
+    // first read) only after the session it came from was replaced.
+    let marker = deployment.config.paths.data.join("lake-changed");
+    let script = format!(
+        "import psycopg, os, time\nwith psycopg.connect(host='127.0.0.1', port={port}, sslmode='disable', user='{USER}', \
+         password='{PASSWORD}', dbname='wmo') as conn:\n    cur = conn.cursor()\n    cur.execute('select count(*) from laadlog')\n    \
+         print(cur.fetchone()[0], flush=True)\n    while not os.path.exists({marker:?}): time.sleep(0.1)\n    \
+         cur.execute('select count(*) from stg_toewijzingen')\n    print(cur.fetchone()[0])\n"
+    );
+    let mut open = Command::new("python3")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(open.stdout.as_mut().expect("its output")), &mut first)
+        .expect("a line");
+    assert_eq!(first.trim(), "1", "the open connection sees the first batch");
 
     deployment.inbox("wmo305.xml", crate::support::fixture("inbox/wmo305.xml"));
     deployment.ingest();
@@ -467,6 +486,14 @@ fn a_new_ingest_batch_is_seen_by_the_next_connection_without_a_restart() {
         std::thread::sleep(std::time::Duration::from_millis(300));
     };
     assert!(after.0 && after.1 == "2", "the second file's batch was not seen: {after:?}");
+    std::fs::write(&marker, b"").expect("marker");
+    let output = open.wait_with_output().expect("the open connection ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.trim().parse::<u64>().is_ok_and(|n| n > 0),
+        "the connection opened before the change reads a view after it: {stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

@@ -14,27 +14,32 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Date32Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef};
-use datafusion::catalog::{MemorySchemaProvider, SchemaProvider, Session, TableProvider};
+use datafusion::catalog::{
+    CatalogProviderList, MemoryCatalogProviderList, MemorySchemaProvider, SchemaProvider, Session, TableProvider,
+};
 use datafusion::common::config::ConfigOptions;
 use datafusion::datasource::{MemTable, TableType, ViewTable};
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::SessionState;
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::Expr;
 use datafusion::optimizer::Analyzer;
 use datafusion::optimizer::analyzer::type_coercion::TypeCoercion;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::OnceCell;
 
 /// A schema whose views are planned when first read.
 pub struct LazyViews {
     tables: MemorySchemaProvider,
     views: Mutex<BTreeMap<String, PendingView>>,
-    /// The session's current state (its settings, functions and catalog),
-    /// while the session lives.
-    state: Box<dyn Fn() -> Option<SessionState> + Send + Sync>,
+    /// The session's settings and functions, without its catalogs: holding
+    /// them would make a circle (they hold this schema).
+    planner: SessionState,
+    /// The catalogs, while any session over them lives: the endpoint's
+    /// connections keep theirs after the session they came from was replaced.
+    catalogs: Weak<dyn CatalogProviderList>,
 }
 
 impl std::fmt::Debug for LazyViews {
@@ -51,16 +56,20 @@ struct PendingView {
 }
 
 impl LazyViews {
-    /// Makes it the session's default schema (`public`); call it before
-    /// registering anything there.
+    /// Makes it the session's default schema (`public`); call it once the
+    /// session's settings and functions are in place, before registering
+    /// anything in `public`.
     pub fn install(ctx: &SessionContext) -> crate::error::Result<Arc<LazyViews>> {
+        let state = ctx.state();
+        let catalogs = Arc::downgrade(state.catalog_list());
+        let planner = SessionStateBuilder::new_from_existing(state)
+            .with_catalog_list(Arc::new(MemoryCatalogProviderList::new()))
+            .build();
         let schema = Arc::new(LazyViews {
             tables: MemorySchemaProvider::new(),
             views: Mutex::new(BTreeMap::new()),
-            state: {
-                let session = ctx.state_weak_ref();
-                Box::new(move || session.upgrade().map(|state| state.read().clone()))
-            },
+            planner,
+            catalogs,
         });
         let catalog = ctx
             .catalog(super::session::CATALOG)
@@ -84,8 +93,11 @@ impl LazyViews {
     }
 
     async fn plan(&self, view: &PendingView) -> Result<Arc<dyn TableProvider>> {
-        let state =
-            (self.state)().ok_or_else(|| DataFusionError::Internal("the session of this view has ended".into()))?;
+        let catalogs = self
+            .catalogs
+            .upgrade()
+            .ok_or_else(|| DataFusionError::Internal("the sessions over this lake have ended".into()))?;
+        let state = SessionStateBuilder::new_from_existing(self.planner.clone()).with_catalog_list(catalogs).build();
         let file = &view.file;
         let fail = |e: DataFusionError| {
             DataFusionError::Plan(format!(
