@@ -13,6 +13,11 @@ places where DataFusion's dialect differs from DuckDB's (see `translate`).
         views (through its `sql`). Numbers compare by value (to 2e-6), whatever
         type each engine gives them. Exit 1 lists the differences.
 
+    duckdb_side_by_side.py slt SCRIPT... [--queries DIR]
+        The hand-computed scripts of tests/indicators/*.slt on DuckDB: each
+        fills empty lake tables and checks the views against the figures
+        worked out by hand (queries of the signal views are left out).
+
     duckdb_side_by_side.py compute LAKE OUT [--queries DIR]
         DuckDB's `compute --all`: every period ended by the lake's latest
         Dagtekening, each kept kpi table written to OUT as Parquet, one folder
@@ -139,6 +144,9 @@ CALL = re.compile(r"\b(named_struct|make_array|first_value|arrow_cast|to_char|ge
 def translate(sql):
     """DataFusion's SQL of one file as DuckDB takes it."""
     sql = strip_comments(sql)
+    # DataFusion's table function generate_series names its column `value`.
+    sql = re.sub(r"\b(join|from)(\s+)generate_series(\([^()]*\))(?!\s+as\b)", r"\1\2GENERATE_SERIES\3 AS series(value)", sql,
+                 flags=re.I)
     position = 0
     while True:
         call = CALL.search(sql, position)
@@ -171,7 +179,18 @@ class QueryFile:
 
 
 def query_files(folder):
-    return [QueryFile(layer, p) for layer in ("staging", "marts") for p in sorted((folder / layer).glob("*.sql"))]
+    """The files of queries/, each after the files it reads."""
+    files = [QueryFile(layer, p) for layer in ("staging", "marts") for p in sorted((folder / layer).glob("*.sql"))]
+    names = {f.name for f in files}
+    reads = {f.name: (set(re.findall(r"\w+", f.sql)) & names) - {f.name} for f in files}
+    ordered, done = [], set()
+    while len(ordered) < len(files):
+        ready = [f for f in files if f.name not in done and reads[f.name] <= done]
+        if not ready:
+            raise SystemExit("the files of queries/ read each other in a circle")
+        ordered.extend(ready)
+        done.update(f.name for f in ready)
+    return ordered
 
 
 def lake_types(docs):
@@ -400,24 +419,133 @@ def compute(lake, out, folder):
     print(f"duckdb compute: {len(perioden)} periods in {time.monotonic() - started:.1f} s")
 
 
+# The scripts check sleutel's own values: the 64-bit FNV-1a of
+# pipeline/engine/functions.rs, over the characters' codes (the same as its
+# bytes for ASCII). Too slow for a national lake, where DuckDB's hash does.
+EXACT_SLEUTEL = """CREATE MACRO SLEUTEL(t) AS (
+    SELECT CAST(CASE WHEN h >= 9223372036854775808 THEN h - 18446744073709551616 ELSE h END AS BIGINT)
+    FROM (SELECT list_reduce(list_transform(string_split(t, ''), lambda c: ascii(c)),
+        lambda acc, b: (xor(acc, b) * 1099511628211) % 18446744073709551616,
+        CAST(14695981039346656037 AS HUGEINT)) AS h))"""
+
+
+def slt_records(text):
+    """The records of a sqllogictest script: ("statement", sql) or ("query", sql, expected lines)."""
+    records, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if line.startswith("statement ok") or line.startswith("query"):
+            kind, body, i = line.split()[0], [], i + 1
+            while i < len(lines) and lines[i].strip() and lines[i].strip() != "----":
+                body.append(lines[i])
+                i += 1
+            expected = []
+            if kind == "query" and i < len(lines) and lines[i].strip() == "----":
+                i += 1
+                while i < len(lines) and lines[i].strip():
+                    expected.append(lines[i].strip())
+                    i += 1
+            records.append((kind, "\n".join(body), expected))
+        i += 1
+    return records
+
+
+def shown_cell(value):
+    """A value as sqllogictest shows DataFusion's."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value == "":
+        return "(empty)"
+    return str(value)
+
+
+def same_line(ours, theirs):
+    a, b = ours.split(), theirs.split()
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        try:
+            if abs(float(x) - float(y)) <= 2e-6 * max(1.0, abs(float(x))):
+                continue
+        except ValueError:
+            pass
+        return False
+    return True
+
+
+def slt(scripts, folder):
+    """The hand-computed scripts of tests/indicators on DuckDB: each starts from
+    empty lake tables, fills them, and checks the views against the figures
+    worked out by hand."""
+    types = lake_types(ROOT / "docs" / "tables.md")
+    failures = 0
+    for script in scripts:
+        con = duckdb.connect()
+        con.execute("SET integer_division = true")
+        con.execute("CREATE MACRO DAGNR(d) AS datediff('day', DATE '1970-01-01', d)")
+        con.execute(EXACT_SLEUTEL)
+        for table, columns in types.items():
+            con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
+        con.execute("CREATE TABLE peildatum (peildatum DATE)")
+        files = query_files(folder)
+        waiting = files
+        while waiting:
+            failed = []
+            for f in waiting:
+                try:
+                    con.execute(f"CREATE VIEW {f.name} AS {f.sql}")
+                except duckdb.CatalogException:
+                    failed.append(f)
+            if len(failed) == len(waiting):
+                raise SystemExit(f"DuckDB cannot create {failed[0].name}")
+            waiting = failed
+        checked, signals = 0, 0
+        signal_views = {p.stem for p in (folder / "signals").glob("*.sql")}
+        for kind, sql, expected in slt_records(Path(script).read_text()):
+            sql = translate(sql)
+            if kind == "statement":
+                con.execute(sql)
+                continue
+            if signal_views & set(re.findall(r"\w+", sql)):
+                # The signals (and their thresholds) are not translated; they read the kpi views checked here.
+                signals += 1
+                continue
+            got = [" ".join(shown_cell(v) for v in row) for row in con.execute(sql).fetchall()]
+            checked += 1
+            if len(got) != len(expected) or not all(map(same_line, expected, got)):
+                failures += 1
+                print(f"{Path(script).name}: DIFFERENT for\n{sql}\n  expected (by hand):")
+                print("\n".join(f"    {line}" for line in expected))
+                print("  DuckDB:")
+                print("\n".join(f"    {line}" for line in got))
+        left_out = f", {signals} of signal views left out" if signals else ""
+        print(f"{Path(script).name}: {checked} queries checked{left_out}")
+    if failures:
+        raise SystemExit(f"{failures} query(ies) of the hand-computed scripts differ on DuckDB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["check", "compute"])
-    parser.add_argument("lake", type=Path)
-    parser.add_argument("out", type=Path, nargs="?")
+    parser.add_argument("command", choices=["check", "compute", "slt"])
+    parser.add_argument("paths", type=Path, nargs="+", help="check: LAKE; compute: LAKE OUT; slt: SCRIPT...")
     parser.add_argument("--queries", type=Path, default=ROOT / "queries")
     parser.add_argument("--wmo-monitor", help="the wmo-monitor binary, to compare the kpi views too (run in the "
                         "current folder, or with --config)")
     parser.add_argument("--config", help="the deployment's configuration file, for --wmo-monitor")
     args = parser.parse_args()
-    if args.command == "check":
+    if args.command == "slt":
+        slt(args.paths, args.queries)
+    elif args.command == "check" and len(args.paths) == 1:
         wmo_monitor = [args.wmo_monitor, *(["--config", args.config] if args.config else [])] if args.wmo_monitor else []
-        check(args.lake.resolve(), args.queries, wmo_monitor)
-    elif args.out is None:
-        parser.error("compute needs OUT, the folder for DuckDB's kpi tables")
+        check(args.paths[0].resolve(), args.queries, wmo_monitor)
+    elif args.command == "compute" and len(args.paths) == 2:
+        compute(args.paths[0].resolve(), args.paths[1], args.queries)
     else:
-        compute(args.lake.resolve(), args.out, args.queries)
-
+        parser.error(f"{args.command} takes {'LAKE' if args.command == 'check' else 'LAKE OUT'}")
 
 if __name__ == "__main__":
     main()

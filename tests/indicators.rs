@@ -115,6 +115,25 @@ fn every_script_is_listed() {
     assert_eq!(found, listed, "each tests/indicators/*.slt needs a #[test] below");
 }
 
+/// DuckDB runs the same scripts on the SQL of `queries/` (translated by
+/// `benches/duckdb_side_by_side.py slt`) and gets the figures worked out by hand
+/// too: a wrong answer of either engine on these edge cases fails here.
+#[test]
+fn duckdb_gets_the_hand_computed_figures_too() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new("python3")
+        .arg(root.join("benches/duckdb_side_by_side.py"))
+        .arg("slt")
+        .args(SCRIPTS.iter().map(|script| root.join("tests/indicators").join(script)))
+        .output()
+        .expect("python3 runs");
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "DuckDB differs from the hand-computed figures:\n{printed}");
+    let checked: usize =
+        printed.lines().filter_map(|l| l.split(": ").nth(1)?.split_whitespace().next()?.parse::<usize>().ok()).sum();
+    assert!(checked >= 40, "the scripts' queries ran on DuckDB:\n{printed}");
+}
+
 macro_rules! scripts {
     ($($test:ident => $file:literal),* $(,)?) => {
         const SCRIPTS: &[&str] = &[$($file),*];
