@@ -440,7 +440,7 @@ fn serve_also_listens_when_the_endpoint_is_configured() {
     assert!(milliseconds.is_some_and(|ms| ms.parse::<u64>().is_ok()), "{stderr}");
     // A number that could be a BSN, typed into a statement, never reaches the log.
     assert!(!stderr.contains("999911144"), "{stderr}");
-    assert!(output.status.success(), "SIGTERM ends serve cleanly\n{stdout}");
+    assert!(output.status.success(), "SIGTERM ends serve cleanly ({}):\n{stdout}\n{stderr}", output.status);
 }
 
 #[test]

@@ -39,6 +39,10 @@ pub fn serve(config: &Config) -> Result<()> {
 async fn serve_until_stopped(config: &Config) -> Result<()> {
     let schedules = definition::load(&config.paths.schedules)?;
     let _lock = serve_lock(config)?;
+    // Listening for SIGTERM before anything answers: a SIGTERM sent as soon as
+    // the endpoint answers must stop serve cleanly, not kill it.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
     // The analysts' endpoint, when configured, on a thread and runtime of its
     // own: its queries never wait for the scheduler's one thread, nor the
     // other way round. Started after the lock, so a second `serve` says why.
@@ -64,8 +68,6 @@ async fn serve_until_stopped(config: &Config) -> Result<()> {
     trigger.add(heartbeat).await.map_err(cron_error)?;
     trigger.start().await.map_err(cron_error)?;
 
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
     let mut job: Option<oneshot::Receiver<Outcome>> = None;
     let mut stopping = false;
     loop {
