@@ -213,20 +213,41 @@ def lake_types(docs):
     return tables
 
 
+def connect(sleutel=None):
+    """A DuckDB connection with DataFusion's integer division and the project's functions."""
+    con = duckdb.connect()
+    con.execute("SET integer_division = true")
+    con.execute("CREATE MACRO DAGNR(d) AS datediff('day', DATE '1970-01-01', d)")
+    # Any 64-bit key does where sleutel only joins, groups and counts.
+    con.execute(sleutel or "CREATE MACRO SLEUTEL(t) AS CAST(hash(t) >> 1 AS BIGINT)")
+    return con
+
+
+def create_views(con, folder, stored_as_tables=False):
+    """Every file of queries/ as a view (in the order of what they read)."""
+    for f in query_files(folder):
+        kind = "TABLE" if stored_as_tables and f.stored else "VIEW"
+        try:
+            con.execute(f"CREATE {kind} {f.name} AS {f.sql}")
+        except duckdb.Error as e:
+            raise SystemExit(f"DuckDB cannot create {f.layer}/{f.name}.sql: {e}")
+
+
+def committed_parts(lake, table):
+    """The table's parts of committed batches (those with a laadlog part)."""
+    committed = {p.name for p in (lake / "laadlog").glob("part-*.parquet")}
+    return sorted(str(p) for p in (lake / table).glob("part-*.parquet") if p.name in committed)
+
+
 def open_lake(lake, folder, peildatum):
     """A DuckDB session over the lake's committed parts with every view of
     queries/; staging views marked @stored-during-compute are tables, as
     compute stores them once."""
-    con = duckdb.connect()
-    con.execute("SET integer_division = true")
+    con = connect()
     con.execute("SET preserve_insertion_order = false")
-    con.execute("CREATE MACRO DAGNR(d) AS datediff('day', DATE '1970-01-01', d)")
-    # Any 64-bit key does: sleutel only joins, groups and counts.
-    con.execute("CREATE MACRO SLEUTEL(t) AS CAST(hash(t) >> 1 AS BIGINT)")
-    committed = {p.name for p in (lake / "laadlog").glob("part-*.parquet")}
     types = lake_types(ROOT / "docs" / "tables.md")
     for table in [t for t in types if (lake / t).is_dir() or t in ("quarantaine", "budgetplafonds")]:
-        parts = sorted(str(p) for p in (lake / table).glob("part-*.parquet") if p.name in committed)
+        parts = committed_parts(lake, table)
         if parts:
             listed = ", ".join(f"'{p}'" for p in parts)
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")
@@ -234,28 +255,15 @@ def open_lake(lake, folder, peildatum):
             columns = ", ".join(f"{c} {t}" for c, t in types[table])
             con.execute(f"CREATE TABLE {table} ({columns})")
     con.execute(f"CREATE TABLE peildatum AS SELECT DATE '{peildatum}' AS peildatum")
-    waiting = query_files(folder)
-    while waiting:
-        failed = []
-        for f in waiting:
-            kind = "TABLE" if f.stored else "VIEW"
-            try:
-                con.execute(f"CREATE {kind} {f.name} AS {f.sql}")
-            except duckdb.CatalogException as e:
-                failed.append((f, e))
-        if len(failed) == len(waiting):
-            f, e = failed[0]
-            raise SystemExit(f"DuckDB cannot create {f.layer}/{f.name}.sql: {e}")
-        waiting = [f for f, _ in failed]
+    create_views(con, folder, stored_as_tables=True)
     return con
 
 
 def latest_dagtekening(lake):
     con = duckdb.connect()
-    committed = {p.name for p in (lake / "laadlog").glob("part-*.parquet")}
     dates = []
     for table in ("toewijzingen", "zorgmeldingen", "declaratieregels"):
-        parts = [str(p) for p in (lake / table).glob("part-*.parquet") if p.name in committed]
+        parts = committed_parts(lake, table)
         if parts:
             dates.append(con.execute(
                 "SELECT max(dagtekening) FROM read_parquet(?) WHERE dagtekening <= current_date", [parts]
@@ -484,25 +492,11 @@ def slt(scripts, folder):
     types = lake_types(ROOT / "docs" / "tables.md")
     failures = 0
     for script in scripts:
-        con = duckdb.connect()
-        con.execute("SET integer_division = true")
-        con.execute("CREATE MACRO DAGNR(d) AS datediff('day', DATE '1970-01-01', d)")
-        con.execute(EXACT_SLEUTEL)
+        con = connect(EXACT_SLEUTEL)
         for table, columns in types.items():
             con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
         con.execute("CREATE TABLE peildatum (peildatum DATE)")
-        files = query_files(folder)
-        waiting = files
-        while waiting:
-            failed = []
-            for f in waiting:
-                try:
-                    con.execute(f"CREATE VIEW {f.name} AS {f.sql}")
-                except duckdb.CatalogException:
-                    failed.append(f)
-            if len(failed) == len(waiting):
-                raise SystemExit(f"DuckDB cannot create {failed[0].name}")
-            waiting = failed
+        create_views(con, folder)
         checked, signals = 0, 0
         signal_views = {p.stem for p in (folder / "signals").glob("*.sql")}
         for kind, sql, expected in slt_records(Path(script).read_text()):

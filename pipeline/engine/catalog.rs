@@ -6,8 +6,8 @@ use super::queries::QueryFile;
 use crate::error::{Context, Error, Result};
 use crate::lake::{Lake, Table};
 use chrono::NaiveDate;
-use datafusion::arrow::array::{Array, Date32Array, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef};
+use datafusion::arrow::array::{Array, Date32Array};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -139,11 +139,7 @@ pub async fn peildatum(ctx: &SessionContext, as_of: Option<NaiveDate>) -> Result
 /// Registers the one-row table `peildatum` (column `peildatum`): the date the
 /// figures are computed as of. The views read only what was known by then.
 pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) -> Result<()> {
-    let schema = Arc::new(Schema::new(vec![Field::new("peildatum", DataType::Date32, true)]));
-    let days = peildatum.map(Date32Type::from_naive_date);
-    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Date32Array::from(vec![days]))])
-        .context("cannot set the peildatum")?;
-    let table = MemTable::try_new(schema, vec![vec![batch]]).map_err(|e| Error::Sql(e.to_string()))?;
+    let table = super::lazy::peildatum_table(peildatum).map_err(|e| Error::Sql(e.to_string()))?;
     ctx.deregister_table("peildatum").map_err(|e| Error::Sql(e.to_string()))?;
     ctx.register_table("peildatum", Arc::new(table)).map_err(|e| Error::Sql(e.to_string()))?;
     Ok(())

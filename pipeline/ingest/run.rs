@@ -42,16 +42,16 @@ struct InFlight {
     state: std::sync::Mutex<(u64, u64, bool)>,
     changed: std::sync::Condvar,
     max_bytes: u64,
-    max_files: u64,
+    max_chunks: u64,
 }
 
 impl InFlight {
-    fn new(max_bytes: u64, max_files: u64) -> Self {
+    fn new(max_bytes: u64, max_chunks: u64) -> Self {
         InFlight {
             state: std::sync::Mutex::new((0, 0, false)),
             changed: std::sync::Condvar::new(),
             max_bytes,
-            max_files,
+            max_chunks,
         }
     }
 
@@ -59,12 +59,12 @@ impl InFlight {
     fn acquire(&self, size: u64) -> Option<()> {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         loop {
-            let (bytes, files, closed) = *state;
+            let (bytes, chunks, closed) = *state;
             if closed {
                 return None;
             }
-            if files == 0 || (bytes + size <= self.max_bytes && files < self.max_files) {
-                *state = (bytes + size, files + 1, false);
+            if chunks == 0 || (bytes + size <= self.max_bytes && chunks < self.max_chunks) {
+                *state = (bytes + size, chunks + 1, false);
                 return Some(());
             }
             state = self.changed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -351,9 +351,9 @@ pub fn ingest_observed(
                     in_flight.release(chunk.iter().map(|(_, prepared, _)| prepared.size()).sum());
                     for (candidate, prepared, stamp) in chunk {
                         bar.inc(stamp.len);
-                        let mut known = known.write().unwrap_or_else(std::sync::PoisonError::into_inner);
                         match prepared {
                             Prepared::File(file) => {
+                                let mut known = known.write().unwrap_or_else(std::sync::PoisonError::into_inner);
                                 record_file(&candidate, file, stamp, config, &mut known, &mut batch, &mut summary)?
                             }
                             Prepared::Refused { rule, message } => {
@@ -372,7 +372,6 @@ pub fn ingest_observed(
                                 )));
                             }
                         }
-                        drop(known);
                         if batch.bytes >= config.batch_bytes {
                             let next_batch = batch.load_id + 1;
                             summary.files_left_changing +=
