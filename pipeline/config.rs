@@ -15,6 +15,7 @@ gemeente = "0193"          # CBS code of the municipality whose messages are our
 inbox = "inbox"            # where providers' and teams' files arrive
 reference = "reference"    # reference CSVs, loaded as snapshots when they change
 data = "data"              # the Parquet lake (data/lake) and its key
+# lake = "s3://bucket/zwolle"  # the lake on object storage instead (s3:// or az://); see [object_store]
 out = "out"                # reports and the mail outbox
 archive = "archive"        # inbox files after ingest (geladen/, dubbel/, geweigerd/)
 schedules = "schedules"    # the jobs `serve` runs (*.toml)
@@ -24,6 +25,13 @@ schedules = "schedules"    # the jobs `serve` runs (*.toml)
 # The pseudonymisation secret comes from WMO_MONITOR_PSEUDONYM_KEY, or from a
 # key file named here; `wmo-monitor demo` creates data/pseudonym.key.
 # pseudonym_key_file = "/etc/wmo-monitor/pseudonym.key"
+
+# Settings of the object storage a `lake = "s3://..."` lives on, as the object_store
+# crate names them; credentials come from the environment (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY...), never from this file.
+# [object_store]
+# aws_region = "eu-central-1"
+# aws_endpoint = "https://s3.example.nl"
 
 [ingest]
 batch_megabytes = 64       # input committed to the lake at once
@@ -80,6 +88,8 @@ pub struct Config {
     pub deliver: Deliver,
     /// The Postgres endpoint, when configured.
     pub sql_server: Option<SqlServer>,
+    /// Settings of the object storage the lake is on (`[object_store]`).
+    pub object_store: std::collections::BTreeMap<String, String>,
     /// Where the configuration came from, for messages.
     pub origin: String,
 }
@@ -97,11 +107,22 @@ pub struct Paths {
     pub queries: Option<PathBuf>,
     /// The templates of `reports/`, when not the built-in copies.
     pub reports: Option<PathBuf>,
+    /// The lake on object storage (`s3://bucket/prefix`), when not `data/lake`.
+    pub lake_url: Option<url::Url>,
 }
 
 impl Paths {
+    /// The lake's folder on this machine; with `lake_url`, only a run's scratch files go here.
     pub fn lake(&self) -> PathBuf {
         self.data.join("lake")
+    }
+
+    /// Where the lake is, for messages.
+    pub fn lake_location(&self) -> String {
+        match &self.lake_url {
+            Some(url) => url.to_string(),
+            None => self.lake().display().to_string(),
+        }
     }
 
     /// The folders the deployment itself writes or reads as its input, with
@@ -165,6 +186,13 @@ fn default_heavy_megabytes() -> u64 {
 /// its half of the memory (BENCHMARKS.md).
 fn default_heavy_statements() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 4).max(1))
+}
+
+/// Settings that hold a credential, which a configuration file (often in a
+/// repository) must not.
+fn is_secret_setting(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["secret", "password", "token", "access_key", "account_key", "sas", "client_secret"].iter().any(|s| key.contains(s))
 }
 
 fn default_listen() -> String {
@@ -251,11 +279,13 @@ struct ConfigFile {
     query: Option<QueryFile>,
     deliver: Option<Deliver>,
     sql_server: Option<SqlServer>,
+    object_store: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct PathsFile {
+    lake: Option<String>,
     inbox: Option<PathBuf>,
     reference: Option<PathBuf>,
     data: Option<PathBuf>,
@@ -333,6 +363,24 @@ impl Config {
         let memory_megabytes = query.memory_megabytes.or(default_query.memory_megabytes).unwrap_or(3072).max(64);
         let timeout_seconds = query.timeout_seconds.or(default_query.timeout_seconds).unwrap_or(300).max(1);
         let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let lake_url = match paths.lake {
+            Some(location) if crate::lake::remote::is_url(&location) => {
+                Some(crate::lake::remote::parse_url(&location).map_err(|e| invalid(format!("paths.lake: {e}")))?)
+            }
+            Some(location) => {
+                return Err(invalid(format!(
+                    "paths.lake = {location:?}: a lake on this machine is always data/lake (set paths.data); paths.lake is for object storage ({})",
+                    crate::lake::remote::SCHEMES
+                )));
+            }
+            None => None,
+        };
+        let object_store = file.object_store.unwrap_or_default();
+        if let Some(secret) = object_store.keys().find(|k| is_secret_setting(k)) {
+            return Err(invalid(format!(
+                "object_store.{secret} is a credential: it belongs in the environment (e.g. AWS_SECRET_ACCESS_KEY), not in the configuration file"
+            )));
+        }
         Ok(Config {
             gemeente,
             gemeente_naam,
@@ -345,6 +393,7 @@ impl Config {
                 schedules: pick(paths.schedules, default_paths.schedules, "schedules")?,
                 queries: paths.queries.map(resolve),
                 reports: paths.reports.map(resolve),
+                lake_url,
             },
             pseudonym_key_file: file.pseudonym_key_file.map(resolve),
             batch_bytes: batch_megabytes * 1024 * 1024,
@@ -380,6 +429,7 @@ impl Config {
                 }
                 None => None,
             },
+            object_store,
             origin: origin.to_string(),
         })
     }

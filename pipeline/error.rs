@@ -30,6 +30,13 @@ pub enum Error {
         source: parquet::errors::ParquetError,
     },
 
+    #[error("{action} {url}: {source}")]
+    ObjectStore {
+        action: &'static str,
+        url: String,
+        #[source]
+        source: Box<object_store::Error>,
+    },
     #[error("another wmo-monitor run is using the lake (lock file {path}); try again when it has finished")]
     LakeLocked { path: PathBuf },
 

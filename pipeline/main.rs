@@ -200,7 +200,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
                 watched.outcome()?;
                 println!(
                     "The lake is in {}; query it with `wmo-monitor sql` or any Parquet reader.",
-                    config.paths.lake().display()
+                    config.paths.lake_location()
                 );
             }
         }
@@ -228,7 +228,7 @@ fn run(cli: Cli) -> wmo_monitor::Result<()> {
         }
         Command::Serve => schedule::serve::serve(&config)?,
         Command::Runs { limit } => {
-            let lake = wmo_monitor::lake::Lake::open(&config.paths.lake())?;
+            let lake = wmo_monitor::lake::Lake::of(&config)?;
             let runs = schedule::runlog::read(&lake)?;
             print!("{}", schedule::runlog::listing(&runs, chrono_tz::Europe::Amsterdam, limit));
         }

@@ -11,6 +11,7 @@ mod exactly_once;
 mod fuzz_parsers;
 mod hostile_inbox;
 mod indicators;
+mod object_storage;
 mod other_reader;
 mod periode;
 mod privacy;

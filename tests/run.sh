@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # the real SMTP server deliver sends to, with a test CA from trustme.
 # psycopg 3 is a real client of the SQL endpoint that binds parameters on the server.
 # pyodbc drives psqlODBC, the ODBC driver Excel and Power BI can reach the endpoint through.
-if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg, pyodbc' 2>/dev/null; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]" pyodbc
+# moto's server is the S3 the lake on object storage is tested against (with boto3 as another client).
+if ! python3 -c 'import duckdb, aiosmtpd, trustme, psycopg, pyodbc, moto.server, boto3' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore duckdb aiosmtpd trustme "psycopg[binary]" pyodbc "moto[server]>=5.2"
 fi
 
 # The SQL endpoint is tested with real clients from Debian: psql (postgresql-client),

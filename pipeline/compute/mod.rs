@@ -81,7 +81,7 @@ impl std::fmt::Display for ComputeSummary {
 pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSummary> {
     let started = Instant::now();
     let started_at = Utc::now();
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     let _lock = lake.lock()?;
     let recovered = store::recover(&lake)?;
     let runtime = session::runtime()?;
@@ -123,7 +123,7 @@ pub fn compute(config: &Config, options: &ComputeOptions) -> Result<ComputeSumma
     })?;
 
     let record = run_record(run_id, started_at, peildatum, &rows)?;
-    staged.commit(&lake, &record)?;
+    staged.commit(&record)?;
     store::remove_scratch(&lake, run_id)?;
     Ok(ComputeSummary { run_id, peildatum, perioden, rows, seconds: started.elapsed().as_secs_f64(), recovered })
 }
@@ -169,7 +169,7 @@ fn years_of(perioden: &[Periode]) -> Vec<i32> {
 /// Runs one mart for the chosen periods and stages one file per period.
 async fn materialise(
     ctx: &SessionContext,
-    staged: &store::StagedRun,
+    staged: &store::StagedRun<'_>,
     table: &str,
     key: &str,
     values: &[String],

@@ -12,49 +12,50 @@
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::schema::BEREKENINGEN;
-use crate::lake::store::{part_ids, part_name, sync_dir, write_parquet};
+use crate::lake::store::part_name;
 use datafusion::arrow::array::RecordBatch;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const STAGING: &str = "_berekening";
 const READY: &str = "KLAAR";
 const RECORD: &str = "berekeningen.parquet";
+const TABLE_FILE: &str = "data.parquet";
 
 pub fn next_run_id(lake: &Lake) -> Result<i64> {
-    let dir = lake.root().join(BEREKENINGEN.name);
-    Ok(part_ids(&dir)?.last().map_or(1, |id| id + 1))
+    Ok(lake.part_ids(BEREKENINGEN.name)?.last().map_or(1, |id| id + 1))
 }
 
 /// Finishes or discards what interrupted runs left. Returns (finished, discarded).
 pub fn recover(lake: &Lake) -> Result<(usize, usize)> {
-    let staging = lake.root().join(STAGING);
-    let entries = match fs::read_dir(&staging) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
-        Err(e) => return Err(Error::io("cannot list", &staging)(e)),
-    };
     let (mut finished, mut discarded) = (0, 0);
-    for entry in entries {
-        let dir = entry.map_err(Error::io("cannot list", &staging))?.path();
-        let run_id = dir.file_name().and_then(|n| n.to_str()).and_then(|n| n.parse::<i64>().ok());
-        match run_id {
-            Some(run_id) if dir.join(READY).exists() => {
-                move_into_place(lake, &dir, run_id)?;
+    for name in lake.subdirs(STAGING)? {
+        let staged = format!("{STAGING}/{name}");
+        match name.parse::<i64>() {
+            Ok(run_id) if lake.exists(&format!("{staged}/{READY}"))? => {
+                move_into_place(lake, &staged, run_id)?;
                 finished += 1;
             }
             _ => {
-                fs::remove_dir_all(&dir).map_err(Error::io("cannot remove the unfinished run", &dir))?;
+                lake.remove_dir(&staged)?;
                 discarded += 1;
             }
         }
     }
-    let _ = fs::remove_dir(&staging);
+    if lake.remote().is_some() {
+        // The scratch of an interrupted run over a lake on object storage.
+        let scratch = lake.root().join(STAGING);
+        if scratch.exists() {
+            fs::remove_dir_all(&scratch).map_err(Error::io("cannot clear", &scratch))?;
+        }
+    }
+    let _ = fs::remove_dir(lake.root().join(STAGING));
     Ok((finished, discarded))
 }
 
 /// Where a run keeps its staging rows while it computes; the name is no run
-/// number, so an interrupted run's scratch is discarded by [`recover`].
+/// number, so an interrupted run's scratch is discarded by [`recover`]. It is
+/// on this machine also when the lake is on object storage.
 pub fn scratch_dir(lake: &Lake, run_id: i64) -> Result<PathBuf> {
     let dir = lake.root().join(STAGING).join(format!("werk-{run_id}"));
     if dir.exists() {
@@ -72,75 +73,45 @@ pub fn remove_scratch(lake: &Lake, run_id: i64) -> Result<()> {
 }
 
 /// A run's files, written aside until [`StagedRun::commit`].
-pub struct StagedRun {
+pub struct StagedRun<'a> {
+    lake: &'a Lake,
     run_id: i64,
-    dir: PathBuf,
+    dir: String,
 }
 
-impl StagedRun {
-    pub fn new(lake: &Lake, run_id: i64) -> Result<StagedRun> {
-        let dir = lake.root().join(STAGING).join(run_id.to_string());
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(Error::io("cannot clear", &dir))?;
-        }
-        fs::create_dir_all(&dir).map_err(Error::io("cannot create the staging folder", &dir))?;
-        Ok(StagedRun { run_id, dir })
+impl StagedRun<'_> {
+    pub fn new(lake: &Lake, run_id: i64) -> Result<StagedRun<'_>> {
+        let dir = format!("{STAGING}/{run_id}");
+        lake.remove_dir(&dir)?;
+        Ok(StagedRun { lake, run_id, dir })
     }
 
     /// Stages one period of one table (an empty batch replaces the period with no rows).
     pub fn stage(&self, table: &str, key: &str, value: &str, batch: &RecordBatch) -> Result<()> {
-        let dir = self.dir.join(table).join(format!("{key}={value}"));
-        fs::create_dir_all(&dir).map_err(Error::io("cannot create the staging folder", &dir))?;
-        write_parquet(&dir.join("data.parquet"), batch)
+        self.lake.stage_parquet(&format!("{}/{table}/{key}={value}/{TABLE_FILE}", self.dir), batch)
     }
 
     /// Marks the run ready and moves everything into place, the run record last.
-    pub fn commit(self, lake: &Lake, record: &RecordBatch) -> Result<()> {
-        write_parquet(&self.dir.join(RECORD), record)?;
-        let ready = self.dir.join(READY);
-        fs::write(&ready, b"").map_err(Error::io("cannot mark the run ready", &ready))?;
-        sync_dir(&self.dir)?;
-        move_into_place(lake, &self.dir, self.run_id)
+    pub fn commit(self, record: &RecordBatch) -> Result<()> {
+        self.lake.stage_parquet(&format!("{}/{RECORD}", self.dir), record)?;
+        self.lake.mark_ready(&format!("{}/{READY}", self.dir))?;
+        move_into_place(self.lake, &self.dir, self.run_id)
     }
 }
 
-fn move_into_place(lake: &Lake, staged: &Path, run_id: i64) -> Result<()> {
-    for table in subdirs(staged)? {
-        let Some(name) = table.file_name() else { continue };
-        for partition in subdirs(&table)? {
-            let Some(partition_name) = partition.file_name() else { continue };
-            let source = partition.join("data.parquet");
-            if !source.exists() {
-                continue; // moved before the interruption
-            }
-            let target_dir = lake.root().join(name).join(partition_name);
-            fs::create_dir_all(&target_dir).map_err(Error::io("cannot create", &target_dir))?;
-            let target = target_dir.join("data.parquet");
-            fs::rename(&source, &target).map_err(Error::io("cannot move the table file into", &target))?;
-            sync_dir(&target_dir)?;
+/// Moves a ready run's files into place, each replacing its period's file;
+/// what was moved before an interruption is skipped, so this can run again.
+fn move_into_place(lake: &Lake, staged: &str, run_id: i64) -> Result<()> {
+    for file in lake.files_under(staged)? {
+        let Some(inside) = file.strip_prefix(staged).map(|f| f.trim_start_matches('/')) else { continue };
+        // <table>/<key>=<value>/data.parquet
+        let segments: Vec<&str> = inside.split('/').collect();
+        if let [table, partition, TABLE_FILE] = segments[..] {
+            lake.rename(&file, &format!("{table}/{partition}/{TABLE_FILE}"))?;
         }
     }
-    let record = staged.join(RECORD);
-    if record.exists() {
-        let dir = lake.root().join(BEREKENINGEN.name);
-        fs::create_dir_all(&dir).map_err(Error::io("cannot create", &dir))?;
-        let target = dir.join(part_name(run_id));
-        fs::rename(&record, &target).map_err(Error::io("cannot move the run record into", &target))?;
-        sync_dir(&dir)?;
-    }
-    fs::remove_dir_all(staged).map_err(Error::io("cannot clear the staging folder", staged))?;
+    lake.rename(&format!("{staged}/{RECORD}"), &format!("{}/{}", BEREKENINGEN.name, part_name(run_id)))?;
+    lake.remove_dir(staged)?;
     let _ = fs::remove_dir(lake.root().join(STAGING));
     Ok(())
-}
-
-fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut dirs = Vec::new();
-    for entry in fs::read_dir(dir).map_err(Error::io("cannot list", dir))? {
-        let path = entry.map_err(Error::io("cannot list", dir))?.path();
-        if path.is_dir() {
-            dirs.push(path);
-        }
-    }
-    dirs.sort();
-    Ok(dirs)
 }

@@ -130,7 +130,7 @@ pub fn deliver(config: &Config, options: &DeliverOptions) -> Result<Delivered> {
     let reports = out.join(periode.to_string());
     let samenvatting = Samenvatting::read(&reports)?;
     let managers = contract_managers(config)?;
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     let _lock = lake.lock()?;
     let mut ledger = Ledger::open(&lake)?;
 
@@ -346,7 +346,7 @@ pub(crate) fn aanbieders(config: &Config) -> Result<BTreeMap<String, Aanbieder>>
     let runtime = session::runtime()?;
     let rows = runtime.block_on(async {
         let ctx = session::context(&crate::engine::Limits::of(config))?;
-        let lake = Lake::open(&config.paths.lake())?;
+        let lake = Lake::of(config)?;
         crate::engine::catalog::register_lake(&ctx, &lake).await?;
         let files: Vec<_> = crate::engine::QuerySource::of(config)
             .load()?

@@ -13,7 +13,6 @@ use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
 use datafusion::prelude::SessionContext;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The schema the materialised kpi tables live in; each is shown to users
@@ -30,27 +29,34 @@ pub async fn register_materialised_tables(ctx: &SessionContext, lake: &Lake, fil
     }
     use crate::lake::schema::{BEREKENINGEN, SIGNALEN, UITVOERINGEN, VERZENDINGEN};
     for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN, &SIGNALEN] {
-        register_parts(ctx, log.name, log.arrow_schema(), &crate::lake::journal::parts(lake, log)?)?;
+        let urls = part_urls(lake, &crate::lake::journal::parts(lake, log)?)?;
+        register_parts(ctx, log.name, log.arrow_schema(), &urls)?;
     }
     Ok(())
 }
 
-/// Registers every lake table under its own name.
+/// Registers every lake table under its own name (and, for a lake on object
+/// storage, the client that reads it).
 pub async fn register_lake(ctx: &SessionContext, lake: &Lake) -> Result<()> {
+    lake.register_reader(ctx)?;
     for table in Table::ALL {
-        let parts = lake.committed_parts(table)?;
-        register_parts(ctx, table.name(), table.def().arrow_schema(), &parts)?;
+        let urls = part_urls(lake, &lake.committed_parts(table)?)?;
+        register_parts(ctx, table.name(), table.def().arrow_schema(), &urls)?;
     }
     Ok(())
+}
+
+fn part_urls(lake: &Lake, parts: &[String]) -> Result<Vec<ListingTableUrl>> {
+    parts.iter().map(|part| lake.url(part)).collect()
 }
 
 /// Registers Parquet files as one table with a known schema (empty when there
 /// are none).
-pub fn register_parts(ctx: &SessionContext, name: &str, schema: SchemaRef, parts: &[PathBuf]) -> Result<()> {
-    let provider: Arc<dyn datafusion::catalog::TableProvider> = if parts.is_empty() {
+pub fn register_parts(ctx: &SessionContext, name: &str, schema: SchemaRef, urls: &[ListingTableUrl]) -> Result<()> {
+    let provider: Arc<dyn datafusion::catalog::TableProvider> = if urls.is_empty() {
         Arc::new(MemTable::try_new(schema, vec![vec![]]).with_context(|| format!("table {name}"))?)
     } else {
-        let urls = parts.iter().map(|p| file_url(p)).collect::<Result<Vec<_>>>()?;
+        let urls = urls.to_vec();
         let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options).with_schema(schema);
         Arc::new(ListingTable::try_new(config).with_context(|| format!("table {name}"))?)
@@ -63,13 +69,11 @@ pub fn register_parts(ctx: &SessionContext, name: &str, schema: SchemaRef, parts
 /// when it has any partition: stored in [`KPI_STORE`], shown as a view with the
 /// partition column first. Returns whether it was there.
 pub async fn register_materialised(ctx: &SessionContext, lake: &Lake, name: &str, key: &str) -> Result<bool> {
-    let dir = lake.root().join(name);
-    let has_files = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
-    if !has_files {
+    if !lake.has_files(name)? {
         return Ok(false);
     }
     let fail = |e: datafusion::error::DataFusionError| Error::from(e).within(format!("cannot read the table {name}"));
-    let url = dir_url(&dir)?;
+    let url = lake.url(&format!("{name}/"))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(vec![(key.to_string(), partition_type(key))]);
@@ -143,18 +147,6 @@ pub fn register_peildatum(ctx: &SessionContext, peildatum: Option<NaiveDate>) ->
     ctx.deregister_table("peildatum").map_err(|e| Error::Sql(e.to_string()))?;
     ctx.register_table("peildatum", Arc::new(table)).map_err(|e| Error::Sql(e.to_string()))?;
     Ok(())
-}
-
-fn file_url(path: &Path) -> Result<ListingTableUrl> {
-    let absolute = std::path::absolute(path).map_err(Error::io("cannot resolve", path))?;
-    ListingTableUrl::parse(absolute.to_string_lossy())
-        .map_err(|e| Error::Sql(format!("cannot address {}: {e}", path.display())))
-}
-
-fn dir_url(path: &Path) -> Result<ListingTableUrl> {
-    let absolute = std::path::absolute(path).map_err(Error::io("cannot resolve", path))?;
-    ListingTableUrl::parse(format!("{}/", absolute.to_string_lossy()))
-        .map_err(|e| Error::Sql(format!("cannot address {}: {e}", path.display())))
 }
 
 /// The latest quarter `compute` kept figures for (in `kpi_wmo`).

@@ -36,7 +36,7 @@ use datafusion::prelude::SessionContext;
 pub async fn open(config: &Config, as_of: Option<NaiveDate>, limits: &Limits) -> Result<SessionContext> {
     let ctx = session::context(limits)?;
     let views = lazy::LazyViews::install(&ctx)?;
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     catalog::register_lake(&ctx, &lake).await?;
     match as_of {
         Some(date) => catalog::register_peildatum(&ctx, Some(date))?,

@@ -250,7 +250,7 @@ pub fn ingest_observed(
     let started = Instant::now();
     let pseudonymiser = Pseudonymiser::new(&config.pseudonym_key()?);
     let context = Context { gemeente: &config.gemeente, pseudonymiser: &pseudonymiser };
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     let _lock = lake.lock()?;
     let mut summary = IngestSummary { batches_rolled_back: lake.recover()? as u64, ..IngestSummary::default() };
     if summary.batches_rolled_back > 0 {

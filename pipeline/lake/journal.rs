@@ -5,40 +5,33 @@
 use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::schema::TableDef;
-use crate::lake::store::{part_ids, part_name, read_parquet, sync_dir, write_parquet};
+use crate::lake::store::part_name;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::TimestampMicrosecondType;
-use std::path::PathBuf;
 
-/// The table's parts, oldest first.
-pub fn parts(lake: &Lake, table: &TableDef) -> Result<Vec<PathBuf>> {
-    let dir = lake.root().join(table.name);
-    Ok(part_ids(&dir)?.into_iter().map(|id| dir.join(part_name(id))).collect())
+/// The table's parts, oldest first, as lake paths.
+pub fn parts(lake: &Lake, table: &TableDef) -> Result<Vec<String>> {
+    Ok(lake.part_ids(table.name)?.into_iter().map(|id| format!("{}/{}", table.name, part_name(id))).collect())
 }
 
 /// Every batch of the table, oldest first.
 pub fn read(lake: &Lake, table: &TableDef) -> Result<Vec<RecordBatch>> {
     let mut batches = Vec::new();
     for part in parts(lake, table)? {
-        batches.extend(read_parquet(&part)?);
+        batches.extend(lake.read_parquet(&part)?);
     }
     Ok(batches)
 }
 
 /// Appends one part holding `columns`, in the table's column order. The
-/// caller makes sure it is the only writer (the lake lock, or `serve`'s own).
+/// caller makes sure it is the only writer (the lake lock, or `serve`'s own);
+/// on object storage a second writer's part would be refused, not overwrite.
 pub fn append(lake: &Lake, table: &TableDef, columns: Vec<ArrayRef>) -> Result<()> {
-    let dir = lake.root().join(table.name);
-    std::fs::create_dir_all(&dir).map_err(Error::io("cannot create", &dir))?;
-    let id = part_ids(&dir)?.last().map_or(1, |id| id + 1);
+    let id = lake.part_ids(table.name)?.last().map_or(1, |id| id + 1);
     let batch = RecordBatch::try_new(table.arrow_schema(), columns).map_err(|e| {
         Error::Invalid(format!("cannot write a record of {}: {e} (this is a bug in wmo-monitor)", table.name))
     })?;
-    let aside = dir.join(format!(".{}", part_name(id)));
-    write_parquet(&aside, &batch)?;
-    let target = dir.join(part_name(id));
-    std::fs::rename(&aside, &target).map_err(Error::io("cannot add a record to", &target))?;
-    sync_dir(&dir)
+    lake.write_parquet(&format!("{}/{}", table.name, part_name(id)), &batch, true)
 }
 
 fn column<'a>(batch: &'a RecordBatch, table: &TableDef, name: &str) -> Result<&'a ArrayRef> {

@@ -4,6 +4,7 @@
 pub mod buffer;
 pub mod journal;
 pub mod known;
+pub mod remote;
 pub mod schema;
 pub mod store;
 

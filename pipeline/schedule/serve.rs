@@ -49,7 +49,7 @@ async fn serve_until_stopped(config: &Config) -> Result<()> {
     if let Some(address) = crate::sql_server::start_in_background(config)? {
         println!("SQL endpoint on {address} (see `wmo-monitor sql-server`)");
     }
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     let mut scheduler = Scheduler::new(schedules, &runlog::last_slots(&runlog::read(&lake)?), Utc::now());
     for (index, s) in scheduler.schedules.iter().enumerate() {
         let next = scheduler.next_time(index).map(|t| local(t, s.timezone)).unwrap_or_else(|| "never".into());

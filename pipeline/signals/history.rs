@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::lake::Lake;
 use crate::lake::journal;
 use crate::lake::schema::SIGNALEN;
-use crate::lake::store::read_parquet;
 use chrono::NaiveDate;
 use datafusion::arrow::array::{ArrayRef, AsArray, Date32Array, Decimal128Array, StringArray};
 use datafusion::arrow::array::{RecordBatch, TimestampMicrosecondArray};
@@ -71,7 +70,7 @@ impl Signaal {
 pub fn latest(lake: &Lake) -> Result<Vec<Signaal>> {
     match journal::parts(lake, &SIGNALEN)?.last() {
         None => Ok(Vec::new()),
-        Some(part) => read_parquet(part)?.iter().map(rows).collect::<Result<Vec<_>>>().map(|v| v.concat()),
+        Some(part) => lake.read_parquet(part)?.iter().map(rows).collect::<Result<Vec<_>>>().map(|v| v.concat()),
     }
 }
 

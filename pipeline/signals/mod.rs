@@ -91,7 +91,7 @@ impl fmt::Display for Watched {
 /// Finds what fires as of the date, records it (unless a dry run) and mails what changed.
 pub fn signals(config: &Config, options: &SignalsOptions) -> Result<Watched> {
     let started = Instant::now();
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     let lock = lake.lock()?;
     // What the mails need is checked before anything is recorded.
     crate::deliver::check_sender(&config.deliver)?;
@@ -119,7 +119,7 @@ pub async fn find(
     show_progress: bool,
 ) -> Result<(NaiveDate, Vec<Gevonden>)> {
     let ctx = session::context(&crate::engine::Limits::of(config))?;
-    let lake = Lake::open(&config.paths.lake())?;
+    let lake = Lake::of(config)?;
     catalog::register_lake(&ctx, &lake).await?;
     let peildatum = catalog::peildatum(&ctx, as_of).await?;
     catalog::register_peildatum(&ctx, Some(peildatum))?;

@@ -224,7 +224,7 @@ async fn lake(config: &Config) -> Result<Arc<SessionContext>> {
 /// its run records (compute, deliver, serve, signals).
 fn lake_version(config: &Config) -> Result<Vec<usize>> {
     use crate::lake::schema::{BEREKENINGEN, SIGNALEN, UITVOERINGEN, VERZENDINGEN};
-    let lake = crate::lake::Lake::open(&config.paths.lake())?;
+    let lake = crate::lake::Lake::of(config)?;
     let mut version = vec![lake.committed_ids()?.len()];
     for log in [&BEREKENINGEN, &VERZENDINGEN, &UITVOERINGEN, &SIGNALEN] {
         version.push(crate::lake::journal::parts(&lake, log)?.len());
