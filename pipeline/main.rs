@@ -9,11 +9,6 @@ use wmo_monitor::analyst::{self, AnalystOptions};
 use wmo_monitor::periode::Periode;
 use wmo_monitor::{Config, compute, deliver, demo, ingest, publish, schedule, signals};
 
-/// Memory freed on another thread than the one that allocated it (ingest's
-/// rows, DataFusion's batches) is cheap with mimalloc; see BENCHMARKS.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "wmo-monitor", version, about = "Wmo home-support monitoring for Dutch municipalities")]
 struct Cli {
