@@ -187,12 +187,18 @@ impl Remote {
     }
 
     /// Moves an object: a copy (atomic for the target) and a delete. Not one
-    /// step, so callers only move what they can move again after an interruption.
-    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
+    /// step, so callers only move what they can move again after an
+    /// interruption. Returns `false` when there was nothing to move.
+    pub fn rename(&self, from: &str, to: &str) -> Result<bool> {
         let (source, target) = (self.key(from)?, self.key(to)?);
         let store = self.store.clone();
-        block(async move { store.copy(&source, &target).await })?.map_err(self.fail("cannot copy into", to))?;
-        self.delete(from)
+        match block(async move { store.copy(&source, &target).await })? {
+            Ok(()) => {}
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(self.fail("cannot copy into", to)(e)),
+        }
+        self.delete(from)?;
+        Ok(true)
     }
 
     /// Removes every object under `dir`.

@@ -245,13 +245,7 @@ impl Lake {
     /// `false` when there was nothing to move.
     pub fn rename(&self, from: &str, to: &str) -> Result<bool> {
         match &self.remote {
-            Some(remote) => {
-                if !remote.exists(from)? {
-                    return Ok(false);
-                }
-                remote.rename(from, to)?;
-                Ok(true)
-            }
+            Some(remote) => remote.rename(from, to),
             None => {
                 let (source, target) = (self.root.join(from), self.root.join(to));
                 if !source.exists() {
