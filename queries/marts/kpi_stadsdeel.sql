@@ -24,30 +24,51 @@
 -- * clienten_per_1000: 1000 x clienten / inwoners
 -- * peildatum: the as-of date the figures were computed with
 with
--- One row per client and WMO301 message known on the peildatum, with its postcode.
+-- One row per client and WMO301 message known on the peildatum, with the stadsdeel of
+-- its postcode.
 berichten as (
-    select distinct sleutel(t.client_pseudoniem) as client_sleutel, t.dagtekening, t.bericht_identificatie, t.postcode4
-    from toewijzingen t
-    cross join peildatum pd
-    where t.dagtekening <= pd.peildatum
+    select distinct b.client_sleutel, b.dagtekening, b.bericht_identificatie, coalesce(w.stadsdeel, 'onbekend') as stadsdeel
+    from stg_wijken w
+    right join (
+        select sleutel(t.client_pseudoniem) as client_sleutel, t.dagtekening, t.bericht_identificatie, t.postcode4
+        from toewijzingen t
+        cross join peildatum pd
+        where t.dagtekening <= pd.peildatum
+    ) b on w.postcode4 = b.postcode4
 ),
--- Per client, from which day to which (exclusive) each message's postcode holds: from
+-- Most clients have one stadsdeel in every message: they live there in every period,
+-- and only the others (movers) need their messages ordered by date. At national scale
+-- this is one row per client to join instead of three, and no window over them all.
+clienten as (
+    select client_sleutel, min(stadsdeel) as stadsdeel, min(stadsdeel) = max(stadsdeel) as vast
+    from berichten
+    group by client_sleutel
+),
+-- Per mover, from which day to which (exclusive) each message's stadsdeel holds: from
 -- its dagtekening until the next message's. The first holds from the beginning of
 -- time, so a period ending before a client's first message takes that message.
-woonachtig as (
+verhuisd as (
     select
-        client_sleutel,
-        postcode4,
+        b.client_sleutel,
+        b.stadsdeel,
         case
-            when row_number() over (partition by client_sleutel order by dagtekening, bericht_identificatie) = 1
+            when row_number() over (partition by b.client_sleutel order by b.dagtekening, b.bericht_identificatie) = 1
                 then date '0001-01-01'
-            else dagtekening
+            else b.dagtekening
         end as vanaf,
         coalesce(
-            lead(dagtekening) over (partition by client_sleutel order by dagtekening, bericht_identificatie),
+            lead(b.dagtekening) over (partition by b.client_sleutel order by b.dagtekening, b.bericht_identificatie),
             date '9999-12-31'
         ) as tot
-    from berichten
+    from (select client_sleutel from clienten where not vast) c
+    join berichten b on b.client_sleutel = c.client_sleutel
+),
+woonachtig as (
+    select client_sleutel, stadsdeel, date '0001-01-01' as vanaf, date '9999-12-31' as tot
+    from clienten
+    where vast
+    union all
+    select client_sleutel, stadsdeel, vanaf, tot from verhuisd
 ),
 -- The groups a client has an active allocation in, per period.
 groepen as (
@@ -67,13 +88,12 @@ ingedeeld as (
     select
         g.periode,
         g.client_sleutel,
-        coalesce(w.stadsdeel, 'onbekend') as stadsdeel,
+        coalesce(wa.stadsdeel, 'onbekend') as stadsdeel,
         g.cbs_groep
     from groepen g
     join stg_perioden p on p.periode = g.periode
     left join woonachtig wa
         on wa.client_sleutel = g.client_sleutel and p.periode_eind >= wa.vanaf and p.periode_eind < wa.tot
-    left join stg_wijken w on w.postcode4 = wa.postcode4
 ),
 -- One pass for both levels (grouping sets): DataFusion computes a CTE again wherever it is named.
 geteld as (

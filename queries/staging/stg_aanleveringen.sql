@@ -24,22 +24,73 @@
 -- * regels_geweigerd: lines quarantined from files for the month that loaded in part
 -- * ontbreekt: the month is verwacht and no line for it loaded (a refused file alone does not count)
 with
-actief as (
-    select aanbieder_agb, maand, count(distinct toewijzingnummer) as toewijzingen_actief
+-- The allocations active per provider and month, without a row per allocation and
+-- month (25 million at national scale): each allocation adds 1 from its first month and
+-- takes it off after its last, and the running sum per provider is the count. An
+-- allocation number with more than one row (listed twice in a message, which ingest
+-- does not refuse yet) counts its distinct months, so it still counts once a month.
+grenzen as (
+    select
+        t.aanbieder_agb,
+        t.toewijzingnummer,
+        cast(date_trunc('month', t.ingangsdatum) as date) as eerste,
+        cast(date_trunc('month', least(coalesce(t.effectief_eind, pd.peildatum), pd.peildatum)) as date) as laatste
+    from stg_toewijzingen_zorg t
+    cross join peildatum pd
+    where t.ingangsdatum <= pd.peildatum
+),
+per_toewijzing as (
+    select aanbieder_agb, toewijzingnummer, count(*) as rijen, min(eerste) as eerste, max(laatste) as laatste
+    from grenzen
+    where laatste >= eerste
+    group by aanbieder_agb, toewijzingnummer
+),
+meervoudig as (
+    select distinct aanbieder_agb, toewijzingnummer, maand
     from (
         select
-            t.aanbieder_agb,
-            t.toewijzingnummer,
-            unnest(generate_series(
-                cast(date_trunc('month', t.ingangsdatum) as date),
-                cast(date_trunc('month', least(coalesce(t.effectief_eind, pd.peildatum), pd.peildatum)) as date),
-                interval '1 month'
-            )) as maand
-        from stg_toewijzingen_zorg t
-        cross join peildatum pd
-        where t.ingangsdatum <= pd.peildatum
+            g.aanbieder_agb,
+            g.toewijzingnummer,
+            unnest(generate_series(g.eerste, g.laatste, interval '1 month')) as maand
+        from (select aanbieder_agb, toewijzingnummer from per_toewijzing where rijen > 1) m
+        join grenzen g on g.aanbieder_agb = m.aanbieder_agb and g.toewijzingnummer = m.toewijzingnummer
+        where g.laatste >= g.eerste
+    )
+),
+wijzigingen as (
+    select aanbieder_agb, maand, sum(delta) as delta
+    from (
+        select aanbieder_agb, eerste as maand, 1 as delta from per_toewijzing where rijen = 1
+        union all
+        select aanbieder_agb, cast(laatste + interval '1 month' as date) as maand, -1 as delta
+        from per_toewijzing where rijen = 1
+        union all
+        select aanbieder_agb, maand, 1 as delta from meervoudig
+        union all
+        select aanbieder_agb, cast(maand + interval '1 month' as date) as maand, -1 as delta from meervoudig
     )
     group by aanbieder_agb, maand
+),
+-- the count holds from a month with a change until the next one; the last change of a
+-- provider brings it to 0
+stand as (
+    select
+        aanbieder_agb,
+        maand,
+        sum(delta) over (partition by aanbieder_agb order by maand) as toewijzingen_actief,
+        lead(maand) over (partition by aanbieder_agb order by maand) as volgende
+    from wijzigingen
+),
+actief as (
+    select aanbieder_agb, maand, toewijzingen_actief
+    from (
+        select
+            aanbieder_agb,
+            toewijzingen_actief,
+            unnest(generate_series(maand, cast(volgende - interval '1 month' as date), interval '1 month')) as maand
+        from stand
+        where toewijzingen_actief > 0 and volgende is not null
+    )
 ),
 bestanden as (
     select
