@@ -57,19 +57,25 @@ meervoudig as (
         where g.laatste >= g.eerste
     )
 ),
+-- the months each allocation is active in, as spans: one per allocation, or one per
+-- distinct month of a number with more than one row
+spannen as (
+    select aanbieder_agb, eerste, laatste from per_toewijzing where rijen = 1
+    union all
+    select aanbieder_agb, maand as eerste, maand as laatste from meervoudig
+),
 wijzigingen as (
-    select aanbieder_agb, maand, sum(delta) as delta
+    select aanbieder_agb, wijziging['maand'] as maand, sum(wijziging['delta']) as delta
     from (
-        select aanbieder_agb, eerste as maand, 1 as delta from per_toewijzing where rijen = 1
-        union all
-        select aanbieder_agb, cast(laatste + interval '1 month' as date) as maand, -1 as delta
-        from per_toewijzing where rijen = 1
-        union all
-        select aanbieder_agb, maand, 1 as delta from meervoudig
-        union all
-        select aanbieder_agb, cast(maand + interval '1 month' as date) as maand, -1 as delta from meervoudig
+        select
+            aanbieder_agb,
+            unnest([
+                named_struct('maand', eerste, 'delta', 1),
+                named_struct('maand', cast(laatste + interval '1 month' as date), 'delta', -1)
+            ]) as wijziging
+        from spannen
     )
-    group by aanbieder_agb, maand
+    group by aanbieder_agb, wijziging['maand']
 ),
 -- the count holds from a month with a change until the next one; the last change of a
 -- provider brings it to 0
