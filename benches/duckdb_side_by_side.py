@@ -99,9 +99,9 @@ def split_arguments(text):
 
 # A date column cast to an integer gives its day number in DataFusion; DuckDB
 # has no such cast. Which casts are of dates is told by the column's name (the
-# queries name dates ...datum, ..._dag, ...eind) or a date literal inside; a
+# queries name dates ...datum, ..._dag, ...eind, maand) or a date literal inside; a
 # wrong guess fails loudly, as datediff takes no integer.
-DATE_EXPRESSION = re.compile(r"^(?:[a-z_]+\.)?[a-z_]*(?:datum|_dag|eind)$")
+DATE_EXPRESSION = re.compile(r"^(?:[a-z_]+\.)?[a-z_]*(?:datum|_dag|eind|maand)$")
 INTEGER_CAST = re.compile(r"^(.*)\s+as\s+(bigint|int|integer)$", re.S | re.I)
 
 
