@@ -24,10 +24,10 @@
 -- * clienten_per_1000: 1000 x clienten / inwoners
 -- * peildatum: the as-of date the figures were computed with
 with
--- One row per client and WMO301 message known on the peildatum, with the stadsdeel of
--- its postcode.
+-- One row per allocation in a WMO301 message known on the peildatum, with the
+-- stadsdeel of its postcode (a message repeats its client's postcode per allocation).
 berichten as (
-    select distinct b.client_sleutel, b.dagtekening, b.bericht_identificatie, coalesce(w.stadsdeel, 'onbekend') as stadsdeel
+    select b.client_sleutel, b.dagtekening, b.bericht_identificatie, coalesce(w.stadsdeel, 'onbekend') as stadsdeel
     from stg_wijken w
     right join (
         select sleutel(t.client_pseudoniem) as client_sleutel, t.dagtekening, t.bericht_identificatie, t.postcode4
@@ -44,24 +44,27 @@ clienten as (
     from berichten
     group by client_sleutel
 ),
--- Per mover, from which day to which (exclusive) each message's stadsdeel holds: from
--- its dagtekening until the next message's. The first holds from the beginning of
--- time, so a period ending before a client's first message takes that message.
+-- Per mover and message, from which day to which (exclusive) its stadsdeel holds:
+-- from its dagtekening until the next message's. The first holds from the beginning
+-- of time, so a period ending before a client's first message takes that message.
 verhuisd as (
     select
-        b.client_sleutel,
-        b.stadsdeel,
+        client_sleutel,
+        stadsdeel,
         case
-            when row_number() over (partition by b.client_sleutel order by b.dagtekening, b.bericht_identificatie) = 1
+            when row_number() over (partition by client_sleutel order by dagtekening, bericht_identificatie) = 1
                 then date '0001-01-01'
-            else b.dagtekening
+            else dagtekening
         end as vanaf,
         coalesce(
-            lead(b.dagtekening) over (partition by b.client_sleutel order by b.dagtekening, b.bericht_identificatie),
+            lead(dagtekening) over (partition by client_sleutel order by dagtekening, bericht_identificatie),
             date '9999-12-31'
         ) as tot
-    from (select client_sleutel from clienten where not vast) c
-    join berichten b on b.client_sleutel = c.client_sleutel
+    from (
+        select distinct b.client_sleutel, b.dagtekening, b.bericht_identificatie, b.stadsdeel
+        from (select client_sleutel from clienten where not vast) c
+        join berichten b on b.client_sleutel = c.client_sleutel
+    )
 ),
 woonachtig as (
     select client_sleutel, stadsdeel, date '0001-01-01' as vanaf, date '9999-12-31' as tot
@@ -70,10 +73,12 @@ woonachtig as (
     union all
     select client_sleutel, stadsdeel, vanaf, tot from verhuisd
 ),
--- The groups a client has an active allocation in, per period.
+-- The groups a client has an active allocation in, per period: a row per allocation,
+-- not made distinct, as the count below is of distinct clients.
 groepen as (
-    select distinct
+    select
         periode,
+        periode_eind,
         client_sleutel,
         case
             when productcategorie = '01' then 'hulp bij het huishouden'
@@ -84,16 +89,17 @@ groepen as (
         end as cbs_groep
     from stg_toewijzing_perioden
 ),
+-- The residences (about one per client) are named first: a hash join holds its first
+-- side in memory, and the allocation periods are ten times as many.
 ingedeeld as (
     select
         g.periode,
         g.client_sleutel,
         coalesce(wa.stadsdeel, 'onbekend') as stadsdeel,
         g.cbs_groep
-    from groepen g
-    join stg_perioden p on p.periode = g.periode
-    left join woonachtig wa
-        on wa.client_sleutel = g.client_sleutel and p.periode_eind >= wa.vanaf and p.periode_eind < wa.tot
+    from woonachtig wa
+    right join groepen g
+        on wa.client_sleutel = g.client_sleutel and g.periode_eind >= wa.vanaf and g.periode_eind < wa.tot
 ),
 -- One pass for both levels (grouping sets): DataFusion computes a CTE again wherever it is named.
 geteld as (
