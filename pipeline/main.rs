@@ -173,7 +173,7 @@ fn main() -> ExitCode {
 /// blocks each time one is freed, so DataFusion's Arrow buffers end up in a heap
 /// that only grows: `compute --all` at 1,000,000 clients peaked at 2.4-2.6 GB of
 /// resident memory where its memory pool held far less; with a fixed trim
-/// threshold, 1.6-1.9 GB, at a cost of about 8% of its time (BENCHMARKS.md).
+/// threshold, 1.6-1.9 GB, at a cost of about 10% of its time (BENCHMARKS.md).
 /// Ingest keeps the default: its workers allocate rows the writer frees, and
 /// there the allocator's speed counts.
 #[allow(unsafe_code)]
